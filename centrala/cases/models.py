@@ -1,0 +1,105 @@
+"""Cases (CASE-01..13): one contact, one campaign, a status of the campaign's script."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    OUTBOUND = "outbound", _("Outbound campaign")
+    INBOUND_CALL = "inbound_call", _("Incoming call")
+    EMAIL = "email", _("E-mail")
+    LIVECHAT = "livechat", _("Live chat")
+    WEB = "web", _("Web")
+    SMS = "sms", _("SMS")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class Case(models.Model):
+    """The number (CASE-02) is the primary key: unique, assigned by the database, never edited."""
+
+    subject = models.CharField(_("subject"), max_length=250)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.OUTBOUND)
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="cases")
+    status = models.ForeignKey("campaigns.Status", on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_cases"
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="cases")
+    form_data = models.JSONField(_("form data"), default=dict, blank=True)
+    is_spam = models.BooleanField(_("spam"), default=False)
+    callback_at = models.DateTimeField(_("callback due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Optimistic locking (CASE-11): every save bumps it; a save based on an older one is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="case_campaign_status_idx"),
+            models.Index(fields=["owner", "-id"], name="case_owner_idx"),
+            models.Index(fields=["callback_at"], name="case_callback_idx"),
+            models.Index(fields=["contact", "-id"], name="case_contact_idx"),
+            models.Index(fields=["-created_at"], name="case_created_idx"),
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self):
+        return self.pk
+
+
+class CaseDraft(models.Model):
+    """Unsaved edits of one user on one case (BEY-04): restored when the card is opened again."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_drafts")
+    data = models.JSONField(default=dict)
+    base_version = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="one_draft_per_user_case")]
+
+
+class CaseViewer(models.Model):
+    """A case card open on one websocket right now (CASE-11): tells others who is working on it.
+
+    Stored in the database so every server process sees the same viewers. A row belongs to one
+    socket (channel_name) and goes when the card closes or the socket disconnects. The page
+    confirms it is still open every minute (seen_at); a row whose process died without saying
+    goodbye stops counting after cases.viewers.STALE_AFTER and is then deleted.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "channel_name"], name="one_case_viewer_per_socket"),
+        ]
+        indexes = [models.Index(fields=["channel_name"], name="case_viewer_channel_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} on #{self.case_id}"

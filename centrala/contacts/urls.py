@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import admin_views, views
+
+app_name = "contacts"
+urlpatterns = [
+    path("", views.contact_list, name="list"),
+    path("new/", views.create, name="create"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("<int:contact_id>/", views.card, name="card"),
+    path("<int:contact_id>/edit/", views.edit, name="edit"),
+    path("<int:contact_id>/consents/", views.consent, name="consent"),
+    path("fields/", admin_views.fields, name="fields"),
+    path("fields/new/", admin_views.field_create, name="field_create"),
+    path("fields/<int:field_id>/", admin_views.field_edit, name="field_edit"),
+    path("fields/<int:field_id>/move/", admin_views.field_move, name="field_move"),
+    path("consent-types/", admin_views.consent_types, name="consent_types"),
+    path("consent-types/new/", admin_views.consent_type_create, name="consent_type_create"),
+    path("consent-types/<int:consent_type_id>/", admin_views.consent_type_edit, name="consent_type_edit"),
+    path("consent-types/<int:consent_type_id>/move/", admin_views.consent_type_move, name="consent_type_move"),
+]

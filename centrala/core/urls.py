@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/tasks/", views.tasks, name="tasks"),
+    path("admin/tasks/check/", views.tasks_check, name="tasks_check"),
+]
