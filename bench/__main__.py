@@ -1,80 +1,62 @@
-"""`make bench`: server time of the foundation's pages, through Django's full request path.
+"""`make bench` runs `python -m bench`: the foundation's pages, then the working lists.
 
-Creates its own data in a throwaway database (SQLite file under var/, or a `_bench` database next
-to DATABASE_URL's on PostgreSQL), signs in, requests each page repeatedly, and writes median and
-p95 milliseconds and the query count to bench/results/foundation-<engine>.json.
+    python -m bench                      # both parts, on DATABASE_URL's engine
+    python -m bench lists --reuse        # the lists only, on the data generated last time
+    python -m bench lists --cases 200000 --rounds 50 --only page,search
+
+Environment equivalents (for `make bench`): BENCH_PARTS=lists, BENCH_REUSE=1, BENCH_CASES=200000,
+BENCH_LIST_ROUNDS=50, BENCH_ONLY=page,search; BENCH_ROUNDS sets the foundation's rounds.
 """
 
-import json
+import argparse
 import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
-
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
-PAGES = ["/", "/presence/team/", "/presence/report/", "/audit/", "/accounts/users/", "/healthz", "/api/v1/me"]
+PARTS = ("foundation", "lists")
+GROUPS = ("page", "search", "bulk")
 
 
-def main():
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("parts", nargs="*", metavar="part",
+                        help=f"which benchmarks to run: {', '.join(PARTS)} (default: all, or BENCH_PARTS)")
+    parser.add_argument("--reuse", action="store_true", default=os.environ.get("BENCH_REUSE") == "1",
+                        help="lists: keep the bench database if it already holds data (skip generating)")
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES") or 0) or None,
+                        help="lists: how many cases to generate (default 1,000,000 on PostgreSQL, 100,000 on SQLite)")
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_LIST_ROUNDS") or 30),
+                        help="lists: timed requests per measurement (default 30)")
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(GROUPS)),
+                        help=f"lists: comma-separated groups to measure: {', '.join(GROUPS)}")
+    args = parser.parse_args(argv)
+    args.parts = args.parts or [p for p in os.environ.get("BENCH_PARTS", ",".join(PARTS)).split(",") if p]
+    args.only = tuple(g.strip() for g in args.only.split(",") if g.strip())
+    for part in args.parts:
+        if part not in PARTS:
+            parser.error(f"unknown part {part!r}; choose from {', '.join(PARTS)}")
+    for group in args.only:
+        if group not in GROUPS:
+            parser.error(f"unknown group {group!r}; choose from {', '.join(GROUPS)}")
+    return args
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    import django
+
     django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import get_runner, setup_test_environment
+    if "foundation" in args.parts:
+        from . import foundation
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    runner = get_runner(settings)(verbosity=0, interactive=False)
-    old = runner.setup_databases()
-    try:
-        from django.test import Client
+        foundation.main()
+    if "lists" in args.parts:
+        from . import lists
 
-        from centrala.accounts.models import Role, Team, User
-        from centrala.presence.actions import do_set_presence
-        from centrala.presence.models import PresenceKind, PresenceStatus
-
-        work = PresenceStatus.objects.create(name="Available", kind=PresenceKind.WORK, is_default=True)
-        rest = PresenceStatus.objects.create(name="Break", kind=PresenceKind.BREAK)
-        team = Team.objects.create(name="Bench team")
-        admin = User.objects.create_user("bench-admin", password="x" * 12, role=Role.ADMINISTRATOR)
-        for index in range(300):
-            user = User.objects.create_user(f"agent{index}", password="x" * 12, role=Role.AGENT)
-            user.teams.add(team)
-            do_set_presence(user, work if index % 3 else rest)
-        client = Client()
-        client.force_login(admin)
-        results = {}
-        for path in PAGES:
-            client.get(path)  # warm up
-            timings = []
-            # Django clears connection.queries at each request start, so count with a wrapper.
-            queries = []
-            with connection.execute_wrapper(lambda execute, sql, params, many, context: (queries.append(sql), execute(sql, params, many, context))[1]):
-                client.get(path)
-            for _ in range(ROUNDS):
-                started = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-            timings.sort()
-            results[path] = {
-                "status": response.status_code,
-                "median_ms": round(statistics.median(timings), 2),
-                "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-                "queries": len(queries),
-            }
-            print(f"{path:<24} {results[path]}")
-        engine = connection.vendor
-        out = Path(settings.BASE_DIR) / "bench" / "results" / f"foundation-{engine}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"engine": engine, "rounds": ROUNDS, "users": 300, "pages": results}, indent=2))
-        print(f"written {out}")
-    finally:
-        runner.teardown_databases(old)
+        lists.main(reuse=args.reuse, cases=args.cases, rounds=args.rounds, groups=args.only)
+    return 0
 
 
 if __name__ == "__main__":

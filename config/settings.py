@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "centrala.campaigns",
     "centrala.cases",
     "centrala.activities",
+    "centrala.worklists",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("contacts/", include("centrala.contacts.urls")),
     path("campaigns/", include("centrala.campaigns.urls")),
     path("activities/", include("centrala.activities.urls")),
+    path("lists/", include("centrala.worklists.urls")),
     path("", include("centrala.core.urls")),
 ]

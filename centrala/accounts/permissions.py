@@ -30,6 +30,11 @@ CAPABILITIES = {
     "edit_any_note": SUPERVISOR_ROLES,  # others' notes on a case timeline (ACT-02); authors edit their own
     "manage_contact_fields": {Role.ADMINISTRATOR},
     "manage_consent_types": {Role.ADMINISTRATOR},
+    "bulk_edit_cases": AGENT_ROLES | SUPERVISOR_ROLES,  # on cases they see; see cases.bulk for the rules
+    "assign_cases": SUPERVISOR_ROLES,  # give cases to other agents, move them between campaigns
+    "share_variants": SUPERVISOR_ROLES,  # share a saved list tab with a team (VIEW-02)
+    "export_lists": SUPERVISOR_ROLES,  # download a list as CSV/XLSX
+    "import_contacts": SUPERVISOR_ROLES,  # CON-06
 }
 
 

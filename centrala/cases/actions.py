@@ -316,6 +316,8 @@ def do_update_case(actor, case_id, *, base_version, changes, confirm_campaign_ch
     changed = [field for field in before if before[field] != after[field]]
     if not changed:
         return case
+    if "callback_at" in changed:
+        case.reminder_sent_at = None  # a new due time is announced again when it comes (cases.reminders)
     case.version = F("version") + 1
     case.updated_by = actor
     case.save()

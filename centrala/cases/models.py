@@ -36,6 +36,9 @@ class Case(models.Model):
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
     is_spam = models.BooleanField(_("spam"), default=False)
     callback_at = models.DateTimeField(_("callback due"), null=True, blank=True)
+    # When the owner (private) or the campaign's agents (public) were told the callback is due;
+    # cleared whenever the due time changes, so each due time is announced once.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
@@ -52,9 +55,13 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"], name="case_campaign_status_idx"),
             models.Index(fields=["owner", "-id"], name="case_owner_idx"),
-            models.Index(fields=["callback_at"], name="case_callback_idx"),
+            models.Index(fields=["callback_at", "id"], name="case_callback_idx"),
             models.Index(fields=["contact", "-id"], name="case_contact_idx"),
-            models.Index(fields=["-created_at"], name="case_created_idx"),
+            models.Index(fields=["created_at", "id"], name="case_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+            models.Index(fields=["priority", "id"], name="case_priority_idx"),
+            models.Index(fields=["subject", "id"], name="case_subject_idx"),
+            models.Index(fields=["is_spam", "owner", "id"], name="case_spam_owner_idx"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

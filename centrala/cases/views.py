@@ -53,33 +53,7 @@ def _case_or_404(user, case_id):
     return _visible_case(user, case_id, related=CARD_RELATED)
 
 
-# --- list and "go to number" -------------------------------------------------------------------
-
-@requires("work_cases")
-@require_GET
-def case_list(request):
-    """A simple list, newest first, paged by number (keyset: no count, rides the primary key)."""
-    query = (request.GET.get("q") or "").strip()
-    cases = visible_cases(request.user).select_related("contact", "campaign", "status", "owner")
-    if query:
-        number = query.lstrip("#").strip()
-        folded = fold(query)
-        condition = Q(subject__icontains=query) | Q(contact__search_key__contains=folded)
-        if number.isdigit() and len(number) < 19:
-            condition |= Q(pk=int(number))
-        cases = cases.filter(condition)
-    before = request.GET.get("before") or ""
-    if before:
-        if not before.isdigit():
-            return render(request, "cases/list.html", {"rows": [], "query": query, "bad_page": True}, status=400)
-        cases = cases.filter(pk__lt=int(before))
-    rows = list(cases.order_by("-pk")[: PAGE_SIZE + 1])
-    has_more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    context = {"rows": rows, "query": query, "before": before, "next_before": rows[-1].pk if has_more else None}
-    template = "cases/list.html#results" if request.htmx else "cases/list.html"
-    return render(request, template, context)
-
+# --- "go to number" -------------------------------------------------------------------
 
 @requires("work_cases")
 @require_GET

@@ -478,10 +478,37 @@ def current_consents(contact, history=None):
 PHONE_CHARACTERS = re.compile(r"^[\d\s\-().+/]+$")
 
 
+def contact_match(text, *, contact_id=None):
+    """The condition for contacts matching free text: every word of the name (folded), a phone
+    number in any format ("+48 601-234-567", "601234567", "0048601234567", part of one), an
+    e-mail address or part of one; also the id when contact_id is given.
+
+    Each branch rides an index (trigram indexes on PostgreSQL for the "contains" ones), and the
+    branches are combined as a UNION of ids rather than OR: an OR over a subquery makes
+    PostgreSQL scan every contact (300 ms at 300,000 contacts instead of 30 ms)."""
+    words = Q()
+    for word in fold(text).split():
+        words &= Q(search_key__contains=word)
+    branches = [Contact.objects.filter(words).values("pk")]
+    if contact_id is not None:
+        branches.append(Contact.objects.filter(pk=contact_id).values("pk"))
+    digits = re.sub(r"\D", "", text)
+    if PHONE_CHARACTERS.match(text) and len(digits) >= 3:
+        if digits.startswith("00"):
+            digits = digits[2:]
+        numbers = Q(e164__contains=digits)
+        if e164 := to_e164(text):
+            numbers |= Q(e164=e164)
+        branches.append(ContactPhone.objects.filter(numbers).values("contact_id"))
+    if len(text) >= 3 and " " not in text:
+        branches.append(ContactEmail.objects.filter(address_key__contains=text.lower()).values("contact_id"))
+    ids = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
+    return Q(pk__in=ids)
+
+
 def search_contacts(user, q):
-    """Contacts `user` may see that match q: a name (all words), company or tax ID, a phone
-    number in any format (also part of one), an e-mail address (or part), or an id ("#123",
-    "123"). "#123" means the id only. An empty q matches every visible contact."""
+    """Contacts `user` may see that match q (see contact_match), or an id ("#123", "123").
+    "#123" means the id only. An empty q matches every visible contact."""
     contacts = visible_contacts(user)
     text = " ".join((q or "").split())[:200]
     if not text:
@@ -490,24 +517,7 @@ def search_contacts(user, q):
     contact_id = int(bare) if bare.isdigit() and len(bare) <= 18 else None
     if text.startswith("#") and contact_id is not None:
         return contacts.filter(pk=contact_id)
-
-    words = Q()
-    for word in fold(text).split():
-        words &= Q(search_key__contains=word)
-    match = words
-    if contact_id is not None:
-        match |= Q(pk=contact_id)
-    digits = re.sub(r"\D", "", text)
-    if PHONE_CHARACTERS.match(text) and len(digits) >= 3:
-        if digits.startswith("00"):
-            digits = digits[2:]
-        numbers = Q(e164__contains=digits) | Q(raw__icontains=text)
-        if e164 := to_e164(text):
-            numbers |= Q(e164=e164)
-        match |= Q(pk__in=ContactPhone.objects.filter(numbers).values("contact_id"))
-    if len(text) >= 3 and " " not in text:
-        match |= Q(pk__in=ContactEmail.objects.filter(address_key__icontains=text.lower()).values("contact_id"))
-    found = contacts.filter(match)
+    found = contacts.filter(contact_match(text, contact_id=contact_id))
     if contact_id is not None:
         # The contact with exactly this id first, then by name.
         found = found.annotate(

@@ -23,7 +23,7 @@ class Contact(models.Model):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax ID"), max_length=30, blank=True)
-    display_name = models.CharField(_("name"), max_length=250, db_index=True, editable=False)
+    display_name = models.CharField(_("name"), max_length=250, editable=False)
     # Folded name, company and tax ID (centrala.lib.text.fold) for searches in any language.
     search_key = models.CharField(max_length=400, blank=True, editable=False)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
@@ -38,9 +38,21 @@ class Contact(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # The imports (CON-06) that brought the contact in or updated it.
+    import_groups = models.ManyToManyField(
+        "ImportGroup", blank=True, related_name="contacts", verbose_name=_("import groups")
+    )
 
     class Meta:
         ordering = ["display_name", "id"]
+        # The contacts list sorts on these (keyset pagination by value, then id).
+        indexes = [
+            models.Index(fields=["display_name", "id"], name="contact_name_idx"),
+            models.Index(fields=["kind", "id"], name="contact_kind_idx"),
+            models.Index(fields=["city", "id"], name="contact_city_idx"),
+            models.Index(fields=["created_at", "id"], name="contact_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
+        ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 
@@ -192,3 +204,101 @@ class ConsentEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["contact", "consent_type", "-at"], name="consent_contact_type_idx")]
+
+
+# --- imports (CON-06) -----------------------------------------------------------------------------
+
+class ImportGroup(models.Model):
+    """The contacts one import created or updated, to be worked as one (e.g. create their cases
+    in a campaign). Contacts join it through Contact.import_groups."""
+
+    name = models.CharField(_("name"), max_length=120)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("already up to date"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import group")
+        verbose_name_plural = _("import groups")
+
+    def __str__(self):
+        return self.name
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded: choose the columns")
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DuplicateMode(models.TextChoices):
+    SKIP = "skip", _("Skip the row")
+    FILL = "fill", _("Update the contact: fill in what it lacks")
+    OVERWRITE = "overwrite", _("Update the contact: overwrite with the file's values")
+    CREATE = "create", _("Create a new contact anyway")
+
+
+class ContactImport(models.Model):
+    """One uploaded file of contacts and how far its import got (CON-06).
+
+    The file is kept in the database (not on a disk), so a worker on another machine reads the
+    same bytes. mapping has one target per file column ("ignore", "first_name", "phone",
+    "extra:<ContactField key>", ...); options holds the duplicate handling and the group name.
+    errors is [[row number, message], ...] for the rows that were not imported.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_imports"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(max_length=10)  # "csv" or "xlsx"
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(default=0)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    has_header = models.BooleanField(default=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.TextField(blank=True)
+    group = models.ForeignKey(ImportGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contact import")
+        verbose_name_plural = _("contact imports")
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def percent(self):
+        if self.state == ImportState.DONE:
+            return 100
+        return 0 if not self.total_rows else min(100, int(100 * self.done_rows / self.total_rows))
+
+    @property
+    def finished(self):
+        return self.state in (ImportState.DONE, ImportState.FAILED)

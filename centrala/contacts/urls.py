@@ -1,10 +1,19 @@
 from django.urls import path
 
-from . import admin_views, views
+from centrala.worklists.views import list_page
+
+from . import admin_views, bulk_views, import_views, views
 
 app_name = "contacts"
 urlpatterns = [
-    path("", views.contact_list, name="list"),
+    path("", list_page, {"key": "contacts"}, name="list"),
+    path("bulk/create-cases/", bulk_views.create_cases, name="bulk_create_cases"),
+    path("import/", import_views.imports, name="imports"),
+    path("import/<int:import_id>/", import_views.detail, name="import_detail"),
+    path("import/<int:import_id>/mapping/", import_views.mapping, name="import_mapping"),
+    path("import/<int:import_id>/preview/", import_views.preview, name="import_preview"),
+    path("import/<int:import_id>/start/", import_views.start, name="import_start"),
+    path("import/<int:import_id>/errors.csv", import_views.errors_csv, name="import_errors"),
     path("new/", views.create, name="create"),
     path("suggest/", views.suggest, name="suggest"),
     path("duplicates/", views.duplicates, name="duplicates"),

@@ -1,4 +1,5 @@
-"""Contact pages: the list, the contact card, create and edit, suggestions and consents.
+"""Contact pages: the contact card, create and edit, suggestions and consents (the list is a
+working list: contacts/lists.py; the import is in import_views.py).
 
 Views parse, call contacts.actions and render. Every contact is visible to whoever works cases;
 which of its cases they see is decided by visible_cases() (others are only counted).
@@ -9,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -31,7 +31,6 @@ from . import actions
 from .forms import ConsentForm, ContactForm
 from .models import ConsentChannel, Contact, ContactKind
 
-CONTACTS_PER_PAGE = 50
 CASES_SHOWN = 50
 SUGGESTIONS = 10
 SUGGEST_MIN_LENGTH = 2
@@ -47,20 +46,6 @@ def _contact_or_404(user, contact_id):
 
 def _with_numbers(contacts):
     return contacts.prefetch_related("phones", "emails")
-
-
-# --- list -----------------------------------------------------------------------------------------
-
-@requires("work_cases")
-@require_GET
-def contact_list(request):
-    q = request.GET.get("q", "").strip()[:200]
-    page = Paginator(_with_numbers(actions.search_contacts(request.user, q)), CONTACTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    context = {"q": q, "page": page, "query": urlencode({"q": q}) if q else ""}
-    template = "contacts/list.html#results" if request.htmx else "contacts/list.html"
-    return render(request, template, context)
 
 
 # --- the contact card -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from centrala.accounts.permissions import can
 
@@ -22,8 +23,16 @@ class MenuEntry:
 
 MENU = [
     MenuEntry(_("Home"), "core:home", None, "home"),
-    MenuEntry(_("Cases"), "cases:list", "work_cases", "cases", _("Work")),
+    MenuEntry(_("Tickets"), "cases:view_tickets", "work_cases", "tickets", _("Work")),
+    MenuEntry(_("My tickets"), "cases:view_mine", "work_cases", "mine", _("Work")),
+    MenuEntry(_("Tickets to distribute"), "cases:view_distribute", "work_cases", "distribute", _("Work")),
+    MenuEntry(pgettext_lazy("view", "Cases"), "cases:view_cases", "work_cases", "cases", _("Work")),
+    MenuEntry(_("Reminders"), "cases:view_reminders", "work_cases", "reminders", _("Work")),
+    MenuEntry(_("Spam"), "cases:view_spam", "work_cases", "spam", _("Work")),
     MenuEntry(_("Contacts"), "contacts:list", "work_cases", "contacts", _("Work")),
+    MenuEntry(_("Calls"), "activities:view_calls", "work_cases", "calls", _("Work")),
+    MenuEntry(_("Mail"), "activities:view_mail", "work_cases", "mail", _("Work")),
+    MenuEntry(_("SMS"), "activities:view_sms", "work_cases", "sms", _("Work")),
     MenuEntry(_("Campaigns"), "campaigns:list", "manage_campaigns", "campaigns", _("Supervision")),
     MenuEntry(_("Team status"), "presence:team", "monitor_team", "team", _("Supervision")),
     MenuEntry(_("Work time"), "presence:report", "view_presence_report", "clock", _("Supervision")),

@@ -5,6 +5,7 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("admin/tasks/", views.tasks, name="tasks"),
     path("admin/tasks/check/", views.tasks_check, name="tasks_check"),
 ]

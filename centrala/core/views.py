@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from centrala.accounts.permissions import login_required, requires
+from centrala.accounts.permissions import can, login_required, requires
 
+from .dashboard import dashboard_context
 from .models import TaskRecord
 from .tasks import worker_check
 
@@ -42,7 +43,17 @@ TASK_STATUSES = [
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    """Welcome; for people who work cases, their dashboard (DASH-01), else tiles of their menu."""
+    context = {"dashboard": dashboard_context(request.user)} if can(request.user, "work_cases") else {}
+    return render(request, "core/home.html", context)
+
+
+@requires("work_cases")
+@require_GET
+@never_cache
+def dashboard(request):
+    """The dashboard alone: the home page reloads it when cases change (core/dashboard.js)."""
+    return render(request, "core/home.html#dashboard", {"dashboard": dashboard_context(request.user)})
 
 
 def _check_database():

@@ -15,6 +15,9 @@ EVENT_SCHEMAS = {
     # Cards showing that case offer a refresh when `version` is newer than theirs.
     "case.created": {"case_id", "version", "changed", "by_user_id", "by_name"},
     "case.updated": {"case_id", "version", "changed", "by_user_id", "by_name"},
+    # Many cases changed at once by a bulk action (BULK-01): cases is [[case_id, version], ...]
+    # (at most one chunk of a job per event); pages treat each pair like a case.updated.
+    "cases.bulk_updated": {"cases", "changed", "by_user_id", "by_name"},
     # A case's timeline changed (change: created, edited, moved_in, moved_out); same audience.
     "activity.changed": {"case_id", "activity_id", "kind", "change", "by_user_id"},
     # Who has a case card open right now (CASE-11): viewers is [{user_id, name}], each user once,

@@ -17,10 +17,12 @@ def _load_up(user, presence_statuses):
     do_set_presence(user, presence_statuses["break"])
 
 
-def test_a_full_page_costs_three_queries_besides_the_session(client_for, agent, presence_statuses,
+def test_a_full_page_costs_three_queries_besides_the_session(client_for, receptionist, presence_statuses,
                                                              django_assert_num_queries):
-    client = client_for(agent)
-    _load_up(agent, presence_statuses)
+    # A receptionist's home page is the shell alone (people who work cases get a dashboard
+    # there, whose own cost is checked in test_dashboard.py).
+    client = client_for(receptionist)
+    _load_up(receptionist, presence_statuses)
     # session + user, then the bell's count, the statuses and the user's own status
     with django_assert_num_queries(5):
         response = client.get("/")

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 
 STOP_TIMEOUT = 15  # seconds a child gets to finish its current request or task
 PR_SET_PDEATHSIG = 1
+REMINDER_SWEEP_SECONDS = 30  # a callback is announced at most this long after it falls due
 
 
 def worker_command():
@@ -62,6 +63,18 @@ class Command(BaseCommand):
         finally:
             close_old_connections()
 
+    def _sweep_reminders(self):
+        """Due callbacks remind their owner or the campaign's agents (see cases.reminders)."""
+        from django.db import DatabaseError, close_old_connections
+
+        from centrala.cases.reminders import sweep_due_reminders
+
+        try:
+            sweep_due_reminders()
+        except DatabaseError as error:  # a busy database must not stop the server
+            self.stderr.write(f"Reminder sweep failed: {error}")
+        finally:
+            close_old_connections()
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -100,6 +113,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Centrala is at http://{host}:{port}  (Ctrl-C stops the server and the worker)")
         exit_code = 0
         next_sweep = time.monotonic() + 60
+        next_reminders = time.monotonic() + REMINDER_SWEEP_SECONDS
         try:
             while not stopping:
                 for name, process in processes.items():
@@ -110,6 +124,9 @@ class Command(BaseCommand):
                 if not no_worker and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + 60
                     self._sweep_presence()
+                if not no_worker and time.monotonic() >= next_reminders:
+                    next_reminders = time.monotonic() + REMINDER_SWEEP_SECONDS
+                    self._sweep_reminders()
                 time.sleep(0.2)
         finally:
             self._stop(processes.values())

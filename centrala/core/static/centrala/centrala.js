@@ -49,6 +49,16 @@
       try { event = JSON.parse(message.data); } catch (e) { return; }
       if (!event || typeof event.type !== "string") return;
       document.dispatchEvent(new CustomEvent("centrala:" + event.type, { detail: event.payload || {} }));
+      // A bulk change is, for every page that follows one case, that case's update.
+      if (event.type === "cases.bulk_updated" && Array.isArray((event.payload || {}).cases)) {
+        for (const pair of event.payload.cases) {
+          if (!Array.isArray(pair)) continue;
+          document.dispatchEvent(new CustomEvent("centrala:case.updated", { detail: {
+            case_id: pair[0], version: pair[1], changed: event.payload.changed || [],
+            by_user_id: event.payload.by_user_id, by_name: event.payload.by_name || "", bulk: true,
+          } }));
+        }
+      }
     });
     socket.addEventListener("close", (closed) => {
       document.body.dataset.live = "off";

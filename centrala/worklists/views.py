@@ -1,0 +1,308 @@
+"""The pages of the working lists: a list with its tabs, filters, columns and pager; saving the
+user's layout and view variants; export to CSV and XLSX."""
+
+import csv
+import json
+import tempfile
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from centrala.accounts.models import Team
+from centrala.accounts.permissions import can, login_required
+from centrala.api.errors import error_response
+from centrala.core.links import local_path
+
+from . import actions
+from .lists import DATE_PRESETS, ListQuery, flat_choices
+from .models import BulkJob, BulkState, RowHeight, ViewVariant
+from .registry import family, get_list
+
+EXPORT_MAX_ROWS = 1_000_000  # one XLSX sheet holds 1,048,576 rows
+
+
+def list_url(listdef):
+    return reverse(listdef.url_name)
+
+
+def _query_for(request, listdef):
+    """The request's filters; with ?variant=N and no filters of its own, that tab's filters."""
+    params = request.GET
+    variant = None
+    if params.get("variant"):
+        try:
+            variant = actions.get_variant_for_user(request.user, listdef, params["variant"])
+        except ViewVariant.DoesNotExist:
+            variant = None
+        else:
+            own = [name for name in params if name not in ("variant", "after", "before")]
+            if not own:
+                merged = params.copy()
+                merged.update(ListQuery(listdef, variant.query, request.user).params)
+                params = merged
+    return ListQuery(listdef, params, request.user), variant
+
+
+def _filter_widgets(query, layout):
+    widgets = []
+    for key in layout["filters"]:
+        item = query.listdef.filters_by_key[key]
+        value = query.values.get(key)
+        widget = {"filter": item, "active": value is not None}
+        if item.kind == "multi":
+            chosen = set(value or [])
+            options = []
+            for group, labels in _grouped(query.choices_of(item)):
+                options.append({"group": group, "choices": [
+                    {"value": v, "label": label, "checked": str(v) in chosen} for v, label in labels
+                ]})
+            widget["options"] = options
+            widget["summary"] = ", ".join(str(label) for v, label in flat_choices(query.choices_of(item))
+                                          if str(v) in chosen)[:60]
+        elif item.kind == "date":
+            preset, start, end = value or ("", None, None)
+            widget.update(preset=preset, start=start, end=end,
+                          presets=[{"value": k, "label": label} for k, label in DATE_PRESETS.items()],
+                          summary=str(DATE_PRESETS[preset]) if preset else " – ".join(
+                              d.isoformat() if d else "…" for d in (start, end)) if (start or end) else "")
+        else:
+            widget["text"] = value or ""
+            widget["summary"] = value or ""
+        widgets.append(widget)
+    return widgets
+
+
+def _grouped(choices):
+    plain = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            if plain:
+                yield "", plain
+                plain = []
+            yield value, label
+        else:
+            plain.append((value, label))
+    if plain:
+        yield "", plain
+
+
+def list_context(request, listdef):
+    query, variant = _query_for(request, listdef)
+    layout = actions.layout_for(request.user, listdef)
+    page = query.page()
+    count, capped = query.count()
+    visible = [{**item, "sort_url": query.sort_url(item["column"]) if item["column"].order_by else ""}
+               for item in layout["columns"] if item["visible"]]
+    rows = [{"row": row, "cells": [item["column"].render(row) if item["column"].render else "" for item in visible],
+             "url": listdef.row_url(row) if listdef.row_url else ""} for row in page.rows]
+    extra = listdef.extra_context(request, query) if listdef.extra_context else {}
+    return extra | {
+        "listdef": listdef,
+        "lists": family(request.user, listdef),
+        "query": query,
+        "page": page,
+        "rows": rows,
+        "count": count,
+        "count_capped": capped,
+        "layout": layout,
+        "visible_columns": visible,
+        "filters": _filter_widgets(query, layout),
+        "all_filters": listdef.filters,
+        "variants": actions.variants_for(request.user, listdef),
+        "variant": variant,
+        "filter_query": query.filter_query(),
+        "row_heights": RowHeight.choices,
+        "teams": Team.objects.order_by("name") if can(request.user, "share_variants") else [],
+        "can_export": can(request.user, "export_lists"),
+        "base_url": list_url(listdef),
+        "layout_json": json.dumps([{"key": item["column"].key, "width": item["width"], "visible": item["visible"]}
+                                   for item in layout["columns"]]),
+        "live_events": " ".join(listdef.live_events),
+    }
+
+
+@login_required
+@require_GET
+def list_page(request, key):
+    listdef = get_list(request.user, key)
+    context = list_context(request, listdef)
+    status = 400 if context["query"].errors else 200
+    if request.htmx and request.headers.get("HX-Target") == "list-results":
+        return render(request, "worklists/list.html#results", context, status=status)
+    return render(request, "worklists/list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def save_layout(request, key):
+    """The user's columns, filter buttons or row height (JSON body or form fields)."""
+    listdef = get_list(request.user, key)
+    try:
+        data = json.loads(request.body or b"{}") if request.content_type == "application/json" else {
+            "filters": request.POST.getlist("filters") if "filters_sent" in request.POST else None,
+            "row_height": request.POST.get("row_height"),
+        }
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        return error_response(400, _("The layout could not be read."))
+    try:
+        actions.do_save_layout(request.user, listdef, columns=data.get("columns"), filters=data.get("filters"),
+                               row_height=data.get("row_height"))
+    except ValidationError as error:
+        return error_response(400, " ".join(error.messages))
+    if request.content_type == "application/json":
+        return error_response(200, _("Layout saved."))
+    return redirect(list_url(listdef) + "?" + request.POST.get("return_query", ""))
+
+
+@login_required
+@require_POST
+def save_variant(request, key):
+    """Save the current filter and sort as a named tab."""
+    listdef = get_list(request.user, key)
+    try:
+        variant = actions.do_save_variant(request.user, listdef, name=request.POST.get("name"),
+                                          query=request.POST.get("query", ""), team_id=request.POST.get("team"))
+    except PermissionDenied:
+        return error_response(403, _("Only managers can share a tab with a team."))
+    except ValidationError as error:
+        return error_response(400, " ".join(error.messages))
+    return redirect(f"{list_url(listdef)}?variant={variant.pk}")
+
+
+@login_required
+@require_POST
+def change_variant(request, key, variant_id):
+    """Update a tab with the current filter, rename, share, or delete it."""
+    listdef = get_list(request.user, key)
+    try:
+        variant = actions.get_variant_for_user(request.user, listdef, variant_id)
+    except ViewVariant.DoesNotExist:
+        return error_response(404, _("That tab does not exist."))
+    try:
+        if request.POST.get("delete"):
+            actions.do_delete_variant(request.user, variant)
+            return redirect(list_url(listdef))
+        changes = {}
+        if "name" in request.POST:
+            changes["name"] = request.POST["name"]
+        if "query" in request.POST:
+            changes["query"] = request.POST["query"]
+        if "team" in request.POST:
+            changes["team_id"] = request.POST["team"]
+        actions.do_update_variant(request.user, variant, listdef=listdef, **changes)
+    except PermissionDenied as denied:
+        return error_response(403, str(denied) if str(denied) != "share_variants" else _("Only managers can share a tab with a team."))
+    except ValidationError as error:
+        return error_response(400, " ".join(error.messages))
+    return redirect(f"{list_url(listdef)}?variant={variant.pk}")
+
+
+# --- export -------------------------------------------------------------------------------------
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _export_rows(query, columns):
+    queryset = query.filtered().order_by(*query._ordering())
+    if query.listdef.related:
+        queryset = queryset.select_related(*query.listdef.related)
+    for row in queryset[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
+        yield [_plain(column.export(row)) if column.export else "" for column in columns]
+
+
+def _plain(value):
+    """A cell as a spreadsheet should get it: local time without zone, no control characters,
+    and text that a spreadsheet would run as a formula ("=...", "+...", "@...") made literal."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            value = "'" + value
+    return value
+
+
+@login_required
+@require_GET
+def export(request, key, fmt):
+    """The list as the user filtered and sorted it, with their visible columns, all pages."""
+    listdef = get_list(request.user, key)
+    if not can(request.user, "export_lists"):
+        raise PermissionDenied("export_lists")
+    query, _variant = _query_for(request, listdef)
+    if query.errors:
+        return error_response(400, " ".join(query.errors))
+    layout = actions.layout_for(request.user, listdef)
+    columns = [item["column"] for item in layout["columns"] if item["visible"] and item["column"].export]
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    filename = f"{listdef.key}-{stamp}.{fmt}"
+    header = [str(column.label) for column in columns]
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield "\ufeff"  # so spreadsheet programs read UTF-8
+            yield writer.writerow(header)
+            for row in _export_rows(query, columns):
+                yield writer.writerow(["" if v is None else v for v in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(listdef.label)[:31])
+    sheet.append(header)
+    for row in _export_rows(query, columns):
+        sheet.append(row)
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- bulk jobs ----------------------------------------------------------------------------------
+
+# Which card a job's ids open, by action (bulk actions on contacts work on contact ids).
+CONTACT_ID_ACTIONS = frozenset({"create_cases"})
+
+
+@login_required
+@require_GET
+def bulk_job(request, job_id):
+    """A bulk job's progress (polled while it runs) and, when done, what changed and what was
+    refused and why. Only the user who started it sees it."""
+    try:
+        job = BulkJob.objects.get(pk=job_id, user=request.user)
+    except BulkJob.DoesNotExist:
+        raise Http404(_("That job does not exist.")) from None
+    card = "contacts:card" if job.action in CONTACT_ID_ACTIONS else "cases:card"
+    refused = [{"reason": reason, "count": entry["count"],
+                "links": [(pk, reverse(card, args=[pk])) for pk in entry["ids"]],
+                "more": entry["count"] - len(entry["ids"])}
+               for reason, entry in sorted(job.refused.items())]
+    back = local_path(request.GET.get("back", "")) or ""
+    context = {"job": job, "refused": refused, "back": back, "label": _job_label(job),
+               "finished": job.state in (BulkState.DONE, BulkState.FAILED)}
+    if request.htmx:
+        return render(request, "worklists/bulk_job.html#progress", context)
+    return render(request, "worklists/bulk_job.html", context)
+
+
+def _job_label(job):
+    from centrala.cases.bulk import ACTIONS
+
+    labels = {**ACTIONS, "create_cases": _("Create cases in campaign")}
+    return labels.get(job.action, job.action)
