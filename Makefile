@@ -38,6 +38,8 @@ messages: install
 	cd centrala && ../$(BIN)/python ../manage.py makemessages -d djangojs -l pl -l ru -l en --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv'
 
+# The foundation's pages, then the working lists on generated data (1,000,000 cases on PostgreSQL,
+# 100,000 on SQLite); see docs/performance.md for options (BENCH_PARTS, BENCH_REUSE, ...).
 bench: install
 	$(BIN)/python -m bench
 

@@ -6,6 +6,7 @@ p95 milliseconds and the query count to bench/results/foundation-<engine>.json.
 """
 
 import json
+import math
 import os
 import statistics
 import time
@@ -57,7 +58,7 @@ def main():
             results[path] = {
                 "status": response.status_code,
                 "median_ms": round(statistics.median(timings), 2),
-                "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+                "p95_ms": round(timings[max(0, math.ceil(len(timings) * 0.95) - 1)], 2),
                 "queries": len(queries),
             }
             print(f"{path:<24} {results[path]}")

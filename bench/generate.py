@@ -368,8 +368,8 @@ class Generator:
                 company = rnd.random() < 0.1
                 contact = Contact(kind="company" if company else "person")
                 if company:
-                    contact.company_name = " ".join(filter(None, [rnd.choice(COMPANY_WORDS) + rnd.choice(COMPANY_WORDS).lower(),
-                                                                  rnd.choice(COMPANY_FORMS)]))
+                    name = rnd.choice(COMPANY_WORDS) + rnd.choice(COMPANY_WORDS).lower()
+                    contact.company_name = f"{name} {rnd.choice(COMPANY_FORMS)}".strip()
                     contact.tax_id = f"{rnd.randrange(10 ** 9, 10 ** 10)}"
                 elif cyrillic:
                     contact.first_name, contact.last_name = rnd.choice(CYRILLIC_FIRST), rnd.choice(CYRILLIC_LAST)
@@ -448,8 +448,10 @@ class Generator:
                     callback_at = callback_at.replace(second=0)
                     if callback_at < now:
                         reminder_sent_at = callback_at
-                contact = contacts[min(len(contacts) - 1, int(rnd.paretovariate(1.2) * len(contacts) / 8) % len(contacts))
-                                   if rnd.random() < 0.3 else rnd.randrange(len(contacts))]
+                if rnd.random() < 0.3:  # some customers come back again and again
+                    contact = contacts[int(rnd.paretovariate(1.2) * len(contacts) / 8) % len(contacts)]
+                else:
+                    contact = contacts[rnd.randrange(len(contacts))]
                 self.case_contact.append(contact)
                 self.case_created.append(age)
                 self.case_owner.append(owner or 0)
@@ -492,7 +494,8 @@ class Generator:
                 direction = "in" if rnd.random() < 0.5 else "out"
                 number = self.contact_phone.get(contact, "+48600000000")
                 if kind == "info":
-                    data = {"field": "status", "label": "Status", "old": "New", "new": rnd.choice(["In progress", "Booked", "No answer"])}
+                    data = {"field": "status", "label": "Status", "old": "New",
+                            "new": rnd.choice(["In progress", "Booked", "No answer"])}
                 elif kind == "note":
                     body = rnd.choice(NOTES)
                 elif kind == "call":

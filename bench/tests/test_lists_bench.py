@@ -13,6 +13,7 @@ from bench.generate import Generator, Sizes
 from centrala.cases.models import Case
 from centrala.contacts.models import Contact, ContactEmail, ContactPhone
 from centrala.lib.phones import to_e164
+from centrala.worklists.models import BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,8 @@ def test_the_generator_fills_derived_fields_as_the_models_do(generated):
     assert Case.objects.count() == 200
     assert Contact.objects.count() == generated.contacts
     for contact in Contact.objects.all():
-        expected = Contact(**{f: getattr(contact, f) for f in ("kind", "first_name", "last_name", "company_name", "tax_id")})
+        fields = ("kind", "first_name", "last_name", "company_name", "tax_id")
+        expected = Contact(**{name: getattr(contact, name) for name in fields})
         expected.display_name = expected.derive_display_name()
         assert (contact.display_name, contact.search_key) == (expected.display_name, expected.derive_search_key())
     for phone in ContactPhone.objects.all():
@@ -42,7 +44,7 @@ def test_the_generator_fills_derived_fields_as_the_models_do(generated):
 
 
 def test_the_measurements_run_and_are_written(generated, tmp_path):
-    report = lists.run(rounds=1, warmup=0, deep_pages=2, bulk_size=40, log=lambda *args: None)
+    report = lists.run(rounds=1, warmup=0, deep_pages=2, bulk_size=40, bulk_repeats=2, log=lambda *args: None)
     rows = report["results"]
     names = {(row["user"], row["name"]) for row in rows}
     for who in ("manager", "agent"):
@@ -56,7 +58,9 @@ def test_the_measurements_run_and_are_written(generated, tmp_path):
     assert all(row["status"] == 200 for row in pages), [(r["name"], r["status"]) for r in pages if r["status"] != 200]
     assert all(row["queries"] and row["median_ms"] > 0 for row in pages)
     (bulk,) = [row for row in rows if row["group"] == "bulk"]
-    assert (bulk["status"], bulk["cases"], bulk["changed"], bulk["refused"]) == ("done", 40, 40, 0)
+    assert (bulk["status"], bulk["cases"], bulk["changed"], bulk["refused"], bulk["rounds"]) == ("done", 40, 40, 0, 2)
+    last = BulkJob.objects.latest("pk")
+    assert set(Case.objects.filter(pk__in=last.ids).values_list("owner_id", flat=True)) == {last.params["owner"]}
     assert report["query_counts"]["constant"], report["query_counts"]
 
     report["sizes"] = generated.as_dict()

@@ -46,6 +46,11 @@ class Activity(models.Model):
             models.Index(fields=["contact", "-created_at"], name="activity_contact_idx"),
             models.Index(fields=["kind", "-created_at"], name="activity_kind_idx"),
             models.Index(fields=["author", "-created_at"], name="activity_author_idx"),
+            # The timeline loads the annotations of a page of activities (parent IN (...)). Almost
+            # every parent is NULL, so SQLite's statistics rate the plain foreign-key index as
+            # useless and it scans the whole table instead; an index of the non-NULL ones is tiny
+            # and chosen by both databases.
+            models.Index(fields=["parent"], condition=models.Q(parent__isnull=False), name="activity_parent_idx"),
         ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")

@@ -118,10 +118,12 @@ def recipients_for(cases):
 
 def _sweep_batch(now, status_ids):
     with transaction.atomic():
-        candidates = list(due_cases(now, status_ids).order_by("callback_at", "pk").values_list("pk", flat=True)[:BATCH])
+        due = due_cases(now, status_ids).order_by("callback_at", "pk")
+        candidates = list(due.values_list("pk", flat=True)[:BATCH])
         claimed = claim(candidates, now, status_ids)
         if claimed:
-            cases = list(Case.objects.filter(pk__in=claimed).select_related("status", "owner").order_by("callback_at", "pk"))
+            cases = Case.objects.filter(pk__in=claimed).select_related("status", "owner")
+            cases = list(cases.order_by("callback_at", "pk"))
             recipients = recipients_for(cases)
             for case in cases:
                 if recipients[case.pk]:

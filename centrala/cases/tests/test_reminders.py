@@ -204,3 +204,24 @@ def test_two_sweepers_at_once_send_each_reminder_once(rental, contact, make_user
     for user in agents:
         assert Notification.objects.filter(recipient=user, kind="reminder").count() == len(cases)
     assert not Case.objects.filter(reminder_sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the sweep closes its connection afterwards, as in `serve`
+def test_serve_sweeps_reminders_beside_the_server_and_survives_a_database_error(
+        rental, contact, agent, private_status, make_case, monkeypatch):
+    import io
+
+    from centrala.core.management.commands.serve import REMINDER_SWEEP_SECONDS, Command
+
+    assert REMINDER_SWEEP_SECONDS <= 30
+    make_case(rental, contact, agent, status=private_status, callback_at=ago(1))
+    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
+    command._sweep_reminders()
+    assert len(reminded(agent)) == 1
+
+    def broken(now=None):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(reminders, "sweep_due_reminders", broken)
+    command._sweep_reminders()
+    assert "Reminder sweep failed: database is locked" in command.stderr.getvalue()
