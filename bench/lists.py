@@ -94,7 +94,7 @@ class Samples:
 
 def pick_samples():
     """Users and values to search for, read from whatever the database holds."""
-    from centrala.accounts.models import AGENT_ROLES, Role, User
+    from centrala.accounts.models import Role, User
     from centrala.accounts.permissions import visible_campaigns
     from centrala.campaigns.models import Status, StatusType
     from centrala.cases.models import Case

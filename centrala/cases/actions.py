@@ -79,6 +79,19 @@ def check_owner(owner):
         raise ValidationError({"owner": _("Only an active agent or home agent can own a case.")})
 
 
+def owner_by_id(raw):
+    """The user `raw` names, if they may own cases (CASE-07); ValidationError otherwise."""
+    from centrala.accounts.models import User
+
+    try:
+        owner = User.objects.get(pk=int(raw))
+    except (User.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise ValidationError(_("Choose an owner.")) from None
+    if owner.role not in AGENT_ROLES or not owner.is_active:
+        raise ValidationError(_("Only an active agent or home agent can own cases."))
+    return owner
+
+
 def check_status(campaign, status):
     if status.script_id != campaign.script_id or not status.active:
         raise ValidationError({"status": _("This status does not belong to the campaign's script.")})

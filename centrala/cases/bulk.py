@@ -24,20 +24,19 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from centrala.accounts.models import AGENT_ROLES, User
 from centrala.accounts.permissions import can, case_audience, get_campaign_for_user, visible_campaign_ids, visible_cases
 from centrala.activities.models import Activity, ActivityKind
 from centrala.audit.models import AuditEntry
 from centrala.campaigns.models import CallbackRule, Campaign, Status, StatusType
 from centrala.realtime.publish import publish
+from centrala.worklists import jobs
 from centrala.worklists.models import BulkJob, BulkState
 
-from .actions import FIELD_LABELS, _display, callback_due
+from .actions import FIELD_LABELS, _display, callback_due, owner_by_id
 from .models import Case, Priority, Source
 
 CHUNK = 500
 INLINE_MAX = 100  # selections up to this size run in the request; larger ones in the background
-REFUSED_IDS_KEPT = 50
 MAX_IDS = 1_000_000
 
 ACTIONS = {
@@ -82,7 +81,7 @@ def clean_params(actor, action, params):
         raw = params.get("owner")
         if raw in (None, "", "none"):
             return {"owner": None}
-        owner = _owner(raw)
+        owner = owner_by_id(raw)
         if owner.pk != actor.pk and not can(actor, "assign_cases"):
             raise PermissionDenied(_("Only managers can give cases to someone else."))
         return {"owner": owner.pk}
@@ -125,16 +124,6 @@ def _status(raw):
         raise ValidationError(_("Choose a status.")) from None
 
 
-def _owner(raw):
-    try:
-        owner = User.objects.get(pk=int(raw))
-    except (User.DoesNotExist, TypeError, ValueError):
-        raise ValidationError(_("Choose an owner.")) from None
-    if owner.role not in AGENT_ROLES or not owner.is_active:
-        raise ValidationError(_("Only an active agent or home agent can own cases."))
-    return owner
-
-
 def _when(raw):
     if not raw:
         return None
@@ -148,19 +137,8 @@ def _when(raw):
 
 def clean_ids(raw):
     """Case numbers from a form or JSON: integers, without repeats, in the order given."""
-    ids = []
-    for value in raw or []:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError(_("“%(value)s” is not a case number.") % {"value": str(value)[:20]}) from None
-        if number <= 0 or number > 2**63 - 1:
-            raise ValidationError(_("“%(value)s” is not a case number.") % {"value": number})
-        ids.append(number)
-    ids = list(dict.fromkeys(ids))
-    if len(ids) > MAX_IDS:
-        raise ValidationError(_("Too many cases selected at once."))
-    return ids
+    return jobs.clean_ids(raw, max_ids=MAX_IDS, not_an_id=_("“%(value)s” is not a case number."),
+                          too_many=_("Too many cases selected at once."))
 
 
 @transaction.atomic
@@ -178,12 +156,7 @@ def create_job(actor, action, params, ids=None, query=None):
 
 def start(job):
     """Run a small job now; queue a large one. Returns the job."""
-    if job.total <= INLINE_MAX:
-        run_job(job.pk)
-        job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
-    return job
+    return jobs.start(job, run_job, run_bulk_job, INLINE_MAX)
 
 
 @task()
@@ -198,31 +171,14 @@ def run_job(job_id):
     job = BulkJob.objects.select_related("user").get(pk=job_id)
     if job.state in (BulkState.DONE, BulkState.FAILED):
         return job
-    BulkJob.objects.filter(pk=job.pk).update(state=BulkState.RUNNING)
-    actor = job.user
-    try:
-        if not actor.is_active:
-            raise PermissionDenied(_("The user who started this job is no longer active."))
-        context = _Context(actor, job)
-        for start_at in range(job.done, job.total, CHUNK):
-            chunk = job.ids[start_at:start_at + CHUNK]
-            with transaction.atomic():
-                changed, unchanged, refused = _run_chunk(context, chunk)
-                job.done = start_at + len(chunk)
-                job.changed += changed
-                job.unchanged += unchanged
-                for reason, case_ids in refused.items():
-                    entry = job.refused.setdefault(reason, {"count": 0, "ids": []})
-                    entry["count"] += len(case_ids)
-                    entry["ids"] = (entry["ids"] + case_ids)[:REFUSED_IDS_KEPT]
-                job.save(update_fields=["done", "changed", "unchanged", "refused"])
-        job.state, job.finished_at = BulkState.DONE, timezone.now()
-        job.save(update_fields=["state", "finished_at"])
-    except Exception as error:  # the job shows what went wrong; the chunks already done stay done
-        BulkJob.objects.filter(pk=job.pk).update(state=BulkState.FAILED, error=str(error)[:2000],
-                                                 finished_at=timezone.now())
-        raise
-    return job
+    if not job.user.is_active:
+        return jobs.run_in_chunks(job, CHUNK, _refuse_all(_("The user who started this job is no longer active.")))
+    context = _Context(job.user, job)
+    return jobs.run_in_chunks(job, CHUNK, lambda chunk: _run_chunk(context, chunk))
+
+
+def _refuse_all(reason):
+    return lambda chunk: (0, 0, {reason: list(chunk)})
 
 
 class _Context:
@@ -240,7 +196,7 @@ class _Context:
             self.status = Status.objects.select_related("script").get(pk=self.params["status"])
             self.callback_at = _when(self.params.get("callback_at"))
         if job.action == "set_owner" and self.params.get("owner"):
-            self.owner = _owner(self.params["owner"])  # still an active agent?
+            self.owner = owner_by_id(self.params["owner"])  # still an active agent?
             self.owner_campaigns = visible_campaign_ids(self.owner)
         if job.action == "move_campaign":
             self.campaign = Campaign.objects.select_related("script__initial_status").get(pk=self.params["campaign"])

@@ -1,14 +1,14 @@
 """The bulk bar's endpoint (BULK-01): confirm with the count, then run (inline or as a task)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centrala.accounts.permissions import requires
 from centrala.worklists.lists import ListQuery
+from centrala.worklists.views import redirect_to_job
 
 from . import bulk
 from .lists import CASE_LISTS
@@ -55,12 +55,7 @@ def bulk_action(request):
             job = bulk.create_job(request.user, action, {**params, "confirm": params["confirm"]},
                                   ids=None if use_all else ids, query=query)
             bulk.start(job)
-            target = reverse("worklists:bulk_job", args=[job.pk]) + "?back=" + reverse(listdef.url_name)
-            if request.htmx:
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = target
-                return response
-            return redirect(target)
+            return redirect_to_job(request, job, reverse(listdef.url_name))
     except PermissionDenied as denied:
         message = str(denied) if str(denied) != "bulk_edit_cases" else _("You may not change cases in bulk.")
         return _answer(request, {"action_label": label, "error": message}, 403)

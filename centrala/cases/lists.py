@@ -27,7 +27,6 @@ from centrala.accounts.models import AGENT_ROLES, User
 from centrala.accounts.permissions import visible_campaigns, visible_cases
 from centrala.campaigns.models import CALLBACK_TYPES, CLOSED_TYPES, Status, StatusType
 from centrala.contacts.actions import contact_match
-from centrala.lib.text import fold
 from centrala.worklists.lists import Column, Filter, ListDef, date_filter
 
 from .models import Priority, Source
@@ -174,15 +173,20 @@ def by_number(queryset, text, user):
 
 
 def by_text(queryset, text, user):
-    """Free text: a case number, the contact's name, phone in any format or e-mail, the subject."""
+    """Free text: a case number, the contact's name, phone in any format or e-mail, the subject.
+    The branches are a UNION of case ids, so each rides its own index (an OR of them makes
+    PostgreSQL walk every case: 0.4–1.3 s at a million cases against 8–30 ms)."""
     from centrala.contacts.models import Contact
 
+    from .models import Case
+
     bare = text.lstrip("#").strip()
-    condition = Q(contact_id__in=Contact.objects.filter(contact_match(text)).values("pk"))
-    condition |= Q(subject__icontains=text)
+    contacts = Contact.objects.filter(contact_match(text)).values("pk")
+    branches = [Case.objects.filter(contact_id__in=contacts).values("pk"),
+                Case.objects.filter(subject__icontains=text).values("pk")]
     if bare.isdigit() and len(bare) <= 18:
-        condition |= Q(pk=int(bare))
-    return queryset.filter(condition)
+        branches.append(Case.objects.filter(pk=int(bare)).values("pk"))
+    return queryset.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
 FILTERS = [
@@ -278,19 +282,17 @@ def bulk_bar_context(request, query):
         return {}
     assign = can(user, "assign_cases")
     actions = [(key, label) for key, label in ACTIONS.items() if assign or key != "move_campaign"]
-    owners = [owner for owner in owner_choices(user) if owner[0] not in ("me",)]
+    # The filters of this page load the same choices: take them from the query's cache.
+    choices = lambda key: query.choices_of(query.listdef.filters_by_key[key])  # noqa: E731
+    owners = [owner for owner in choices("owner") if owner[0] != "me"]
     if not assign:
         owners = [("none", _("No owner")), (str(user.pk), str(user))]
-    statuses = [
-        (group, [(value, label) for value, label in items])
-        for group, items in status_choices(user)
-    ]
     no_qualifier = set(map(str, status_ids([StatusType.NO_QUALIFIER])))
-    statuses = [(group, [item for item in items if item[0] not in no_qualifier]) for group, items in statuses]
+    statuses = [(group, [item for item in items if item[0] not in no_qualifier]) for group, items in choices("status")]
     return {"bulk": {
         "actions": actions, "statuses": [group for group in statuses if group[1]], "owners": owners,
-        "campaigns": campaign_choices(user) if assign else [], "sources": source_choices(user),
-        "priorities": priority_choices(user),
+        "campaigns": choices("campaign") if assign else [], "sources": choices("source"),
+        "priorities": choices("priority"),
     }}
 
 

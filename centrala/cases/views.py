@@ -2,7 +2,6 @@
 form tab, contact preview and spam endpoints. Views parse, call cases.actions, render."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +14,9 @@ from centrala.accounts.permissions import (
     get_case_for_user,
     get_contact_for_user,
     requires,
-    visible_cases,
 )
 from centrala.api.errors import error_response
 from centrala.contacts.models import Contact
-from centrala.lib.text import fold
 
 from . import actions
 from .card import (

@@ -14,11 +14,10 @@ per chunk. Contacts that already have an open case in the campaign can be skippe
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from centrala.accounts.models import AGENT_ROLES, User
+from centrala.accounts.models import AGENT_ROLES
 from centrala.accounts.permissions import (
     can,
     case_audience,
@@ -28,14 +27,15 @@ from centrala.accounts.permissions import (
 )
 from centrala.activities.models import Activity, ActivityKind
 from centrala.audit.models import AuditEntry
+from centrala.cases.actions import check_private_callback_owner, owner_by_id
 from centrala.campaigns.models import CLOSED_TYPES, CallbackRule, Campaign, Status, StatusType
 from centrala.realtime.publish import publish
+from centrala.worklists import jobs
 from centrala.worklists.models import BulkJob, BulkState
 
 ACTION = "create_cases"
 CHUNK = 500
 INLINE_MAX = 100  # selections up to this size run in the request; larger ones in the background
-REFUSED_IDS_KEPT = 50
 MAX_IDS = 1_000_000
 
 
@@ -44,8 +44,6 @@ MAX_IDS = 1_000_000
 def clean_params(actor, params):
     """{"campaign": id, "owner": id or None, "skip_open": bool} from what the user chose, or
     ValidationError (a message for the user) / PermissionDenied (a right the user lacks)."""
-    from centrala.cases.actions import check_private_callback_owner
-
     if not can(actor, "bulk_edit_cases"):
         raise PermissionDenied("bulk_edit_cases")
     params = params or {}
@@ -54,7 +52,7 @@ def clean_params(actor, params):
     owner = None
     raw = params.get("owner")
     if raw not in (None, "", "none"):
-        owner = _owner(raw)
+        owner = owner_by_id(raw)
         if owner.pk != actor.pk and not can(actor, "assign_cases"):
             raise PermissionDenied(_("Only managers can give cases to someone else."))
         if campaign.pk not in visible_campaign_ids(owner):
@@ -85,31 +83,10 @@ def _campaign(actor, raw):
     return campaign
 
 
-def _owner(raw):
-    try:
-        owner = User.objects.get(pk=int(raw))
-    except (User.DoesNotExist, TypeError, ValueError):
-        raise ValidationError(_("Choose an owner.")) from None
-    if owner.role not in AGENT_ROLES or not owner.is_active:
-        raise ValidationError(_("Only an active agent or home agent can own cases."))
-    return owner
-
-
 def clean_ids(raw):
     """Contact ids from a form or JSON: integers, without repeats, in the order given."""
-    ids = []
-    for value in raw or []:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError(_("“%(value)s” is not a contact ID.") % {"value": str(value)[:20]}) from None
-        if number <= 0 or number > 2**63 - 1:
-            raise ValidationError(_("“%(value)s” is not a contact ID.") % {"value": number})
-        ids.append(number)
-    ids = list(dict.fromkeys(ids))
-    if len(ids) > MAX_IDS:
-        raise ValidationError(_("Too many contacts selected at once."))
-    return ids
+    return jobs.clean_ids(raw, max_ids=MAX_IDS, not_an_id=_("“%(value)s” is not a contact ID."),
+                          too_many=_("Too many contacts selected at once."))
 
 
 @transaction.atomic
@@ -127,12 +104,7 @@ def create_job(actor, params, ids=None, query=None):
 
 def start(job):
     """Run a small job now; queue a large one. Returns the job."""
-    if job.total <= INLINE_MAX:
-        run_job(job.pk)
-        job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: run_create_cases_job.enqueue(job.pk))
-    return job
+    return jobs.start(job, run_job, run_create_cases_job, INLINE_MAX)
 
 
 @task()
@@ -147,28 +119,8 @@ def run_job(job_id):
     job = BulkJob.objects.select_related("user").get(pk=job_id, action=ACTION)
     if job.state in (BulkState.DONE, BulkState.FAILED):
         return job
-    BulkJob.objects.filter(pk=job.pk).update(state=BulkState.RUNNING)
-    try:
-        context = _Context(job)
-        for start_at in range(job.done, job.total, CHUNK):
-            chunk = job.ids[start_at:start_at + CHUNK]
-            with transaction.atomic():
-                changed, unchanged, refused = _run_chunk(context, chunk)
-                job.done = start_at + len(chunk)
-                job.changed += changed
-                job.unchanged += unchanged
-                for reason, contact_ids in refused.items():
-                    entry = job.refused.setdefault(reason, {"count": 0, "ids": []})
-                    entry["count"] += len(contact_ids)
-                    entry["ids"] = (entry["ids"] + contact_ids)[:REFUSED_IDS_KEPT]
-                job.save(update_fields=["done", "changed", "unchanged", "refused"])
-        job.state, job.finished_at = BulkState.DONE, timezone.now()
-        job.save(update_fields=["state", "finished_at"])
-    except Exception as error:  # the job shows what went wrong; the chunks already done stay done
-        BulkJob.objects.filter(pk=job.pk).update(state=BulkState.FAILED, error=str(error)[:2000],
-                                                 finished_at=timezone.now())
-        raise
-    return job
+    context = _Context(job)
+    return jobs.run_in_chunks(job, CHUNK, lambda chunk: _run_chunk(context, chunk))
 
 
 class _Context:
@@ -195,7 +147,7 @@ class _Context:
             self.status = self.campaign.script.initial_status
             if job.params.get("owner"):
                 try:
-                    self.owner = _owner(job.params["owner"])
+                    self.owner = owner_by_id(job.params["owner"])
                 except ValidationError as error:
                     self.refusal = " ".join(error.messages)
                     return

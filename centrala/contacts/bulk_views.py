@@ -3,11 +3,9 @@ or for all matching a filter (also used by an import's result page for its impor
 The first POST answers with the confirmation (count, campaign, owner); POST with go=1 creates
 the job, runs or queues it, and goes to the job's page."""
 
-from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +15,7 @@ from centrala.accounts.permissions import requires
 from centrala.campaigns.models import Campaign
 from centrala.core.links import local_path
 from centrala.worklists.lists import ListQuery
+from centrala.worklists.views import redirect_to_job
 
 from . import bulk
 from .lists import CONTACT_LISTS
@@ -46,12 +45,7 @@ def create_cases(request):
         if request.POST.get("go") == "1":
             job = bulk.create_job(request.user, params, ids=ids, query=query)
             bulk.start(job)
-            target = reverse("worklists:bulk_job", args=[job.pk]) + "?" + urlencode({"back": back})
-            if request.htmx:
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = target
-                return response
-            return redirect(target)
+            return redirect_to_job(request, job, back)
     except PermissionDenied as denied:
         message = str(denied) if str(denied) != "bulk_edit_cases" else _("You may not create cases in bulk.")
         return _answer(request, {"error": message, "back": back}, 403)

@@ -9,7 +9,9 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from urllib.parse import urlencode
+
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -277,6 +279,16 @@ def export(request, key, fmt):
 
 # Which card a job's ids open, by action (bulk actions on contacts work on contact ids).
 CONTACT_ID_ACTIONS = frozenset({"create_cases"})
+
+
+def redirect_to_job(request, job, back):
+    """After starting a bulk job: its page, which returns to `back` (a local path)."""
+    target = reverse("worklists:bulk_job", args=[job.pk]) + "?" + urlencode({"back": back})
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 @login_required
