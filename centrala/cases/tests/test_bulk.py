@@ -242,3 +242,14 @@ def test_large_selections_go_to_the_background_with_progress(client_for, manager
     bulk.run_job(job.pk)
     page = client.get(answer["Location"], headers={"HX-Request": "true"})
     assert "every 1s" not in page.content.decode() and 'data-testid="bulk-changed">3<' in page.content.decode()
+
+
+def test_a_queued_job_of_a_user_deactivated_meanwhile_changes_nothing(manager, cases):
+    job = bulk.create_job(manager, "mark_spam", {}, ids=[c.pk for c in cases])
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+    bulk.run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.changed, job.refused_count) == (BulkState.DONE, 0, 3)
+    assert "no longer active" in next(iter(job.refused))
+    assert not Case.objects.filter(is_spam=True).exists()
