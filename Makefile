@@ -42,6 +42,7 @@ messages: install
 # 100,000 on SQLite); see docs/performance.md for options (BENCH_PARTS, BENCH_REUSE, ...).
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.mail
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*

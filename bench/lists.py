@@ -169,6 +169,9 @@ class Scenario:
     user: str  # "manager" or "agent"
     path: str
     first_page: str = ""  # for a deep page: the name of the same list's first page
+    # A nullable sort reads the rows without a value in a second query on the page where the
+    # others run out: that page may cost one query more (or, past it, one fewer) than the first.
+    query_tolerance: int = 0
 
 
 def scenarios(samples, *, deep_pages=DEEP_PAGES):
@@ -194,8 +197,18 @@ def scenarios(samples, *, deep_pages=DEEP_PAGES):
                                        (cases, {"sort": "due"}, "sorted by due time")):
             path, walked = deep_path(listdef, user, params, deep_pages)
             name = f"{listdef.label}: {label + ', ' if params else ''}page {walked + 1}"
-            items.append(Scenario("page", name, who, path, first_page=f"{listdef.label}: {label}"))
+            items.append(Scenario("page", name, who, path, first_page=f"{listdef.label}: {label}",
+                                  query_tolerance=1 if params.get("sort") == "due" else 0))
         items.append(Scenario("page", "Case card", who, reverse("cases:card", args=[samples.case.pk])))
+        # What a list loads after its page: the choices of a filter when its menu opens (the
+        # longest: every agent, every status of the user's campaigns).
+        for key in ("owner", "status"):
+            items.append(Scenario("page", f"{tickets.label}: {tickets.filters_by_key[key].label} filter choices", who,
+                                  reverse("worklists:filter_options", args=[tickets.key, key])))
+        try:
+            items.append(Scenario("page", "Dashboard (home page)", who, reverse("core:home")))
+        except NoReverseMatch:
+            pass
         try:
             items.append(Scenario("page", "Case timeline", who,
                                   reverse("activities:case_timeline", args=[samples.case.pk])))
@@ -358,7 +371,7 @@ def run(*, rounds=30, warmup=3, deep_pages=DEEP_PAGES, bulk_size=BULK_SIZE, bulk
         if item.group not in groups:
             continue
         row = {"group": item.group, "name": item.name, "user": item.user, "path": item.path,
-               **({"first_page": item.first_page} if item.first_page else {}),
+               **({"first_page": item.first_page, "query_tolerance": item.query_tolerance} if item.first_page else {}),
                **measure(clients[item.user], item.path, rounds=rounds, warmup=warmup)}
         results.append(row)
         log(f"{item.name:<52} {item.user:<8} median {row['median_ms']:>7} ms  p95 {row['p95_ms']:>7} ms  "
@@ -398,7 +411,7 @@ def query_count_check(results):
         if first:
             checks.append({"list": first["name"], "user": who, "first_page": first["queries"],
                            "deep_page": row["queries"], "deep_page_number": int(name.rsplit(" ", 1)[1]),
-                           "constant": first["queries"] == row["queries"]})
+                           "constant": abs(first["queries"] - row["queries"]) <= row.get("query_tolerance", 0)})
     return {"constant": all(check["constant"] for check in checks), "checks": checks}
 
 

@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "centrala.cases",
     "centrala.activities",
     "centrala.worklists",
+    "centrala.mail",
+    "centrala.webforms",
+    "centrala.dealership",
 ]
 
 MIDDLEWARE = [

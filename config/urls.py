@@ -17,5 +17,8 @@ urlpatterns = [
     path("campaigns/", include("centrala.campaigns.urls")),
     path("activities/", include("centrala.activities.urls")),
     path("lists/", include("centrala.worklists.urls")),
+    path("mail/", include("centrala.mail.urls")),
+    path("forms/", include("centrala.webforms.urls")),
+    path("dealership/", include("centrala.dealership.urls")),
     path("", include("centrala.core.urls")),
 ]

@@ -35,6 +35,15 @@ CAPABILITIES = {
     "share_variants": SUPERVISOR_ROLES,  # share a saved list tab with a team (VIEW-02)
     "export_lists": SUPERVISOR_ROLES,  # download a list as CSV/XLSX
     "import_contacts": SUPERVISOR_ROLES,  # CON-06
+    # E-mail and web forms (MAIL-01..02, WEB-01)
+    "manage_mailboxes": {Role.ADMINISTRATOR},  # incoming/outgoing mailboxes, quarantine, retry
+    "send_email": AGENT_ROLES | SUPERVISOR_ROLES,  # reply from a case they see
+    "manage_mail_templates": SUPERVISOR_ROLES,  # shared reply templates
+    "manage_webforms": {Role.ADMINISTRATOR},
+    # Dealership incoming traffic (DLR-01..06); reception_desk and process_traffic are above
+    "manage_dealership": {Role.ADMINISTRATOR},  # contact goals, departments, ignore reasons
+    "view_traffic_journal": {Role.RECEPTIONIST, Role.SPECIALIST} | SUPERVISOR_ROLES,  # rows limited per role
+    "view_traffic_reports": SUPERVISOR_ROLES,
 }
 
 

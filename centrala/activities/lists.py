@@ -8,8 +8,7 @@ columns where that kind has it.
 
 from django.db.models import Q
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from centrala.accounts.models import AGENT_ROLES, SUPERVISOR_ROLES, User
 from centrala.accounts.permissions import visible_cases
 from centrala.cases.lists import by_contact, campaign_choices
-from centrala.worklists.lists import Column, Filter, ListDef, date_filter
+from centrala.worklists.lists import Column, Filter, ListDef, date_filter, short_datetime, url_of
 
 from .models import Activity, ActivityKind
 from .templatetags.activities import duration
@@ -96,8 +95,7 @@ FILTERS = [
 # --- columns ------------------------------------------------------------------------------------
 
 def _when(value):
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(),
-                       formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"))
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), short_datetime(value))
 
 
 def _local(value):
@@ -129,12 +127,12 @@ def _excerpt(activity):
 
 def _case_link(activity):
     case = activity.case
-    return format_html('<a href="{}" data-card-link title="{}">#{}</a>', reverse("cases:card", args=[case.pk]),
+    return format_html('<a href="{}" data-card-link title="{}">#{}</a>', url_of("cases:card", case.pk),
                        case.subject, case.pk)
 
 
 def _contact_link(activity):
-    return format_html('<a href="{}">{}</a>', reverse("contacts:card", args=[activity.contact_id]),
+    return format_html('<a href="{}">{}</a>', url_of("contacts:card", activity.contact_id),
                        activity.contact.display_name)
 
 
@@ -171,14 +169,17 @@ AUTHOR = Column("author", gettext_lazy("Author"), "author__last_name", 150,
                 render=lambda a: format_html("{}", _author(a)), export=_author)
 
 RELATED = ("case__campaign", "contact", "author")
+# What the columns read (not the case's form data, not the author's password hash).
+ONLY = ("id", "case", "contact", "kind", "body", "data", "author", "created_at", "case__subject", "case__campaign",
+        "case__campaign__name", "contact__display_name", "author__first_name", "author__last_name", "author__username")
 
 
 def _activity_list(key, label, kind, columns):
     return ListDef(
         key=key, label=label, url_name=f"activities:view_{key}", queryset=activities_of(kind),
         columns=[WHEN, DIRECTION, *columns, TEXT, CASE, CONTACT, CAMPAIGN, AUTHOR], filters=FILTERS,
-        default_sort="-when", related=RELATED, family="activities", live_events=ACTIVITY_EVENTS,
-        row_url=lambda activity: reverse("cases:card", args=[activity.case_id]),
+        default_sort="-when", related=RELATED, only=ONLY, family="activities", live_events=ACTIVITY_EVENTS,
+        row_url=lambda activity: url_of("cases:card", activity.case_id),
     )
 
 

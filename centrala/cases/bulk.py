@@ -35,7 +35,7 @@ from centrala.worklists.models import BulkJob, BulkState
 from .actions import FIELD_LABELS, _display, callback_due, owner_by_id
 from .models import Case, Priority, Source
 
-CHUNK = 500
+CHUNK = 2_000  # cases per transaction (and per event); 500 took 10,000 cases 6.6–10 s, mostly per-chunk costs
 INLINE_MAX = 100  # selections up to this size run in the request; larger ones in the background
 MAX_IDS = 1_000_000
 
@@ -200,6 +200,20 @@ class _Context:
             self.owner_campaigns = visible_campaign_ids(self.owner)
         if job.action == "move_campaign":
             self.campaign = Campaign.objects.select_related("script__initial_status").get(pk=self.params["campaign"])
+        self.audiences = {}
+
+    def audience(self, campaign_id):
+        """Who hears about the campaign's cases: asked once per campaign per job, not per chunk."""
+        if campaign_id not in self.audiences:
+            self.audiences[campaign_id] = case_audience(Campaign(pk=campaign_id))
+        return self.audiences[campaign_id]
+
+
+# What each action reads of a case besides its own columns (its rule and its audit's "before"),
+# and whether it needs the form data: the rest is not loaded.
+RELATED = {"set_status": ("campaign", "status"), "set_owner": ("status", "owner"),
+           "move_campaign": ("campaign", "status")}
+READS_FORM = frozenset({"set_status", "move_campaign"})
 
 
 def _refuse(refused, reason, case):
@@ -250,12 +264,13 @@ def _decide(context, case, refused):
 
 
 def _run_chunk(context, chunk):
-    actor = context.actor
-    cases = {
-        case.pk: case
-        for case in visible_cases(actor).filter(pk__in=chunk)
-        .select_related("campaign__script", "status", "owner").select_for_update(of=("self",))
-    }
+    actor, action = context.actor, context.job.action
+    queryset = visible_cases(actor).filter(pk__in=chunk).select_for_update(of=("self",))
+    if RELATED.get(action):
+        queryset = queryset.select_related(*RELATED[action])
+    if action not in READS_FORM:
+        queryset = queryset.defer("form_data")
+    cases = {case.pk: case for case in queryset}
     refused, plans = {}, []
     for case_id in chunk:
         case = cases.get(case_id)
@@ -302,16 +317,16 @@ def _apply(context, plans):
                     continue
                 infos.append(_info(case, actor, field, FIELD_LABELS[field], _display(field, before[field]),
                                    _display(field, value)))
-            campaign = changes.get("campaign", case.campaign)
-            events.setdefault(campaign.pk, (campaign, []))[1].append([case.pk, old_version + 1])
+            campaign_id = changes["campaign"].pk if "campaign" in changes else case.campaign_id
+            events.setdefault(campaign_id, []).append([case.pk, old_version + 1])
             if "campaign" in changes:  # the old campaign's people see it leave
-                events.setdefault(case.campaign_id, (case.campaign, []))[1].append([case.pk, old_version + 1])
+                events.setdefault(case.campaign_id, []).append([case.pk, old_version + 1])
     AuditEntry.objects.bulk_create(audits)
     Activity.objects.bulk_create(infos)
     changed_fields = sorted({field for _case, changes in plans for field in changes})
-    for campaign, pairs in events.values():
+    for campaign_id, pairs in events.items():
         publish("cases.bulk_updated", {"cases": pairs, "changed": changed_fields, "by_user_id": actor.pk,
-                                        "by_name": str(actor)}, **case_audience(campaign))
+                                        "by_name": str(actor)}, **context.audience(campaign_id))
 
 
 def _key(value):

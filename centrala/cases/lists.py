@@ -11,14 +11,18 @@ Reminders and Spam, on the working-lists engine (centrala.worklists.lists).
 
 Status types are filtered through the (small) status table: a list of status ids, so the case
 table is filtered on its own indexed columns without a join.
+
+What a page asks more than once (the user's visible cases and campaigns, status ids, card links)
+is computed once per request (worklists.lists.memoized): an agent's Tickets page read the agent's
+teams six times before.
 """
 
 from dataclasses import replace
 
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext_lazy
@@ -27,7 +31,7 @@ from centrala.accounts.models import AGENT_ROLES, User
 from centrala.accounts.permissions import visible_campaigns, visible_cases
 from centrala.campaigns.models import CALLBACK_TYPES, CLOSED_TYPES, Status, StatusType
 from centrala.contacts.actions import contact_match
-from centrala.worklists.lists import Column, Filter, ListDef, date_filter
+from centrala.worklists.lists import Column, Filter, ListDef, date_filter, label_of, memoized, short_datetime, url_of
 
 from .models import Priority, Source
 
@@ -35,7 +39,9 @@ CASE_EVENTS = ("case.created", "case.updated", "cases.bulk_updated")
 
 
 def status_ids(types):
-    return list(Status.objects.filter(type__in=types).values_list("pk", flat=True))
+    """Ids of the statuses of these types (the status table is small: read once per request)."""
+    by_type = memoized("status_types", lambda: list(Status.objects.values_list("pk", "type")))
+    return [pk for pk, kind in by_type if kind in types]
 
 
 def open_status_ids():
@@ -46,29 +52,39 @@ def is_agent(user):
     return user.role in AGENT_ROLES
 
 
+def _visible_cases(user):
+    return memoized(("visible_cases", user.pk), lambda: visible_cases(user)).all()
+
+
+def _campaigns(user):
+    """[(id, name, script id)] of the campaigns the user sees, by name."""
+    return memoized(("campaigns", user.pk), lambda: list(
+        visible_campaigns(user).order_by("name").values_list("pk", "name", "script_id")))
+
+
 # --- the rows of each view --------------------------------------------------------------------
 
 def tickets(user):
-    cases = visible_cases(user).filter(is_spam=False, status_id__in=open_status_ids())
+    cases = _visible_cases(user).filter(is_spam=False, status_id__in=open_status_ids())
     if is_agent(user):
         cases = cases.filter(Q(owner__isnull=True) | Q(owner=user))
     return cases
 
 
 def my_tickets(user):
-    return visible_cases(user).filter(is_spam=False, owner=user, status_id__in=open_status_ids())
+    return _visible_cases(user).filter(is_spam=False, owner=user, status_id__in=open_status_ids())
 
 
 def to_distribute(user):
-    return visible_cases(user).filter(is_spam=False, owner__isnull=True, status_id__in=open_status_ids())
+    return _visible_cases(user).filter(is_spam=False, owner__isnull=True, status_id__in=open_status_ids())
 
 
 def all_cases(user):
-    return visible_cases(user).filter(is_spam=False)
+    return _visible_cases(user).filter(is_spam=False)
 
 
 def reminders(user):
-    cases = visible_cases(user).filter(
+    cases = _visible_cases(user).filter(
         is_spam=False, callback_at__isnull=False, status_id__in=status_ids(CALLBACK_TYPES),
     )
     if is_agent(user):
@@ -78,25 +94,25 @@ def reminders(user):
 
 
 def spam(user):
-    return visible_cases(user).filter(is_spam=True)
+    return _visible_cases(user).filter(is_spam=True)
 
 
 # --- filters ------------------------------------------------------------------------------------
 
 def campaign_choices(user):
-    return [(str(pk), name) for pk, name in visible_campaigns(user).order_by("name").values_list("pk", "name")]
+    return [(str(pk), name) for pk, name, _script in _campaigns(user)]
 
 
 def status_choices(user):
     """Statuses grouped by the campaigns (scripts) the user sees."""
     groups = {}
-    campaigns = visible_campaigns(user).order_by("name").values_list("name", "script_id")
     scripts = {}
-    for name, script_id in campaigns:
+    for _pk, name, script_id in _campaigns(user):
         scripts.setdefault(script_id, []).append(name)
-    for status in Status.objects.filter(script_id__in=scripts).order_by("script_id", "position", "pk"):
-        label = ", ".join(scripts[status.script_id])
-        groups.setdefault(label, []).append((str(status.pk), status.name))
+    statuses = Status.objects.filter(script_id__in=scripts).order_by("script_id", "position", "pk")
+    for pk, script_id, name in statuses.values_list("pk", "script_id", "name"):
+        label = ", ".join(scripts[script_id])
+        groups.setdefault(label, []).append((str(pk), name))
     return sorted(groups.items())
 
 
@@ -106,8 +122,10 @@ def status_type_choices(user):
 
 def owner_choices(user):
     choices = [("me", _("Me")), ("none", _("No owner"))]
-    agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True).order_by("last_name", "first_name")
-    choices += [(str(agent.pk), str(agent)) for agent in agents]
+    agents = (User.objects.filter(role__in=AGENT_ROLES, is_active=True).order_by("last_name", "first_name")
+              .values_list("pk", "first_name", "last_name", "username"))
+    # As str(user) (User.__str__: the full name, else the username), without 300 model instances.
+    choices += [(str(pk), f"{first} {last}".strip() or username) for pk, first, last, username in agents]
     return choices
 
 
@@ -210,12 +228,15 @@ FILTERS = [
 def _when(value):
     if value is None:
         return ""
-    local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), formats.date_format(local, "SHORT_DATETIME_FORMAT"))
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), short_datetime(value))
+
+
+def card_url(pk):
+    return url_of("cases:card", pk)
 
 
 def _card_link(case, text):
-    return format_html('<a href="{}" data-card-link>{}</a>', reverse("cases:card", args=[case.pk]), text)
+    return format_html('<a href="{}" data-card-link>{}</a>', card_url(case.pk), text)
 
 
 def _due(case):
@@ -230,7 +251,7 @@ def _spam_button(case):
     return format_html(
         '<button type="button" class="link spam-toggle" data-spam-toggle data-case-id="{}" data-version="{}" '
         'data-spam="{}" data-url="{}">{}</button>',
-        case.pk, case.version, "0" if case.is_spam else "1", reverse("cases:spam", args=[case.pk]), label,
+        case.pk, case.version, "0" if case.is_spam else "1", url_of("cases:spam", case.pk), label,
     )
 
 
@@ -241,7 +262,7 @@ def _local(value):
 COLUMNS = [
     Column("number", pgettext_lazy("case", "Number"), "pk", 90,
            render=lambda c: _card_link(c, format_html('<span class="source-icon source-{}" title="{}"></span> #{}',
-                                                       c.source, c.get_source_display(), c.pk)),
+                                                       c.source, label_of(Source, c.source), c.pk)),
            export=lambda c: c.pk),
     Column("subject", gettext_lazy("Subject"), "subject", 280,
            render=lambda c: _card_link(c, c.subject), export=lambda c: c.subject),
@@ -255,10 +276,10 @@ COLUMNS = [
     Column("owner", gettext_lazy("Owner"), "owner__last_name", 150,
            render=lambda c: format_html("{}", c.owner or "—"), export=lambda c: str(c.owner or "")),
     Column("priority", gettext_lazy("Priority"), "priority", 100,
-           render=lambda c: format_html('<span class="priority priority-{}">{}</span>', c.priority, c.get_priority_display()),
+           render=lambda c: format_html('<span class="priority priority-{}">{}</span>', c.priority, label_of(Priority, c.priority)),
            export=lambda c: str(c.get_priority_display())),
     Column("source", gettext_lazy("Source"), "source", 120, visible=False,
-           render=lambda c: format_html("{}", c.get_source_display()), export=lambda c: str(c.get_source_display())),
+           render=lambda c: format_html("{}", label_of(Source, c.source)), export=lambda c: str(c.get_source_display())),
     Column("due", gettext_lazy("Callback due"), "callback_at", 150, render=_due, export=lambda c: _local(c.callback_at)),
     Column("created", gettext_lazy("Created"), "created_at", 150, visible=False,
            render=lambda c: _when(c.created_at), export=lambda c: _local(c.created_at)),
@@ -268,6 +289,10 @@ COLUMNS = [
 ]
 
 RELATED = ("contact", "campaign", "status", "owner")
+# What the columns, the cursor and the spam button read (not the form data, not the owner's password hash).
+ONLY = ("id", "subject", "source", "campaign", "status", "owner", "priority", "contact", "is_spam", "callback_at",
+        "created_at", "updated_at", "version", "contact__display_name", "campaign__name", "status__name",
+        "status__type", "owner__first_name", "owner__last_name", "owner__username")
 
 
 def bulk_bar_context(request, query):
@@ -284,24 +309,42 @@ def bulk_bar_context(request, query):
     actions = [(key, label) for key, label in ACTIONS.items() if assign or key != "move_campaign"]
     # The filters of this page load the same choices: take them from the query's cache.
     choices = lambda key: query.choices_of(query.listdef.filters_by_key[key])  # noqa: E731
-    owners = [owner for owner in choices("owner") if owner[0] != "me"]
-    if not assign:
+    if assign:
+        owners = [owner for owner in choices("owner") if owner[0] != "me"]
+    else:
         owners = [("none", _("No owner")), (str(user.pk), str(user))]
     no_qualifier = set(map(str, status_ids([StatusType.NO_QUALIFIER])))
     statuses = [(group, [item for item in items if item[0] not in no_qualifier]) for group, items in choices("status")]
+    statuses = [group for group in statuses if group[1]]
+    campaigns = choices("campaign") if assign else []
     return {"bulk": {
-        "actions": actions, "statuses": [group for group in statuses if group[1]], "owners": owners,
-        "campaigns": choices("campaign") if assign else [], "sources": choices("source"),
-        "priorities": choices("priority"),
+        "actions": actions, "statuses": statuses, "owners": owners, "campaigns": campaigns,
+        "sources": choices("source"), "priorities": choices("priority"),
+        # Hundreds of options (every agent, every status) cost more as template loops than the
+        # rest of the page's bar: built here, escaped.
+        "status_options": options_html(statuses), "owner_options": options_html(owners),
+        "campaign_options": options_html(campaigns),
     }}
+
+
+def options_html(choices):
+    """<option>s of (value, label) pairs and <optgroup>s of (group, [(value, label)])."""
+    parts = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            inner = "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in label)
+            parts.append(f'<optgroup label="{escape(value)}">{inner}</optgroup>')
+        else:
+            parts.append(f'<option value="{escape(value)}">{escape(label)}</option>')
+    return mark_safe("".join(parts))
 
 
 def _case_list(key, label, queryset, default_sort="-number", hidden=()):
     columns = [replace(column, visible=False) if column.key in hidden else column for column in COLUMNS]
     return ListDef(
         key=key, label=label, url_name=f"cases:view_{key}", queryset=queryset, columns=columns, filters=FILTERS,
-        default_sort=default_sort, related=RELATED, family="cases", live_events=CASE_EVENTS,
-        row_url=lambda case: reverse("cases:card", args=[case.pk]), selectable=True,
+        default_sort=default_sort, related=RELATED, only=ONLY, family="cases", live_events=CASE_EVENTS,
+        row_url=lambda case: card_url(case.pk), selectable=True,
         bulk_template="cases/_bulk_bar.html", extra_context=bulk_bar_context, scripts=("cases/bulk.js",),
     )
 

@@ -7,7 +7,6 @@ of each contact (a window over the page's contacts, not every number they have).
 """
 
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from centrala.accounts.models import AGENT_ROLES, User
 from centrala.accounts.permissions import can, visible_campaigns, visible_contacts
-from centrala.worklists.lists import Column, Filter, ListDef, date_filter
+from centrala.worklists.lists import Column, Filter, ListDef, date_filter, label_of, memoized, short_datetime, url_of
 
 from .actions import contact_match
 from .models import Contact, ContactEmail, ContactKind, ContactPhone, ImportGroup
@@ -51,7 +50,8 @@ def by_kind(queryset, values, user):
 
 
 def campaign_choices(user):
-    return [(str(pk), name) for pk, name in visible_campaigns(user).order_by("name").values_list("pk", "name")]
+    return memoized(("contact_campaign_choices", user.pk), lambda: [
+        (str(pk), name) for pk, name in visible_campaigns(user).order_by("name").values_list("pk", "name")])
 
 
 def by_campaign(queryset, values, user):
@@ -88,9 +88,7 @@ FILTERS = [
 def _when(value):
     if value is None:
         return ""
-    local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(),
-                       formats.date_format(local, "SHORT_DATETIME_FORMAT"))
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), short_datetime(value))
 
 
 def _local(value):
@@ -101,7 +99,7 @@ NONE = mark_safe('<span class="muted">—</span>')
 
 
 def _card_link(contact, text):
-    return format_html('<a href="{}">{}</a>', reverse("contacts:card", args=[contact.pk]), text)
+    return format_html('<a href="{}">{}</a>', url_of("contacts:card", contact.pk), text)
 
 
 def first_phone(contact):
@@ -133,7 +131,7 @@ COLUMNS = [
     Column("name", gettext_lazy("Name"), "display_name", 240,
            render=lambda c: _card_link(c, str(c)), export=lambda c: c.display_name),
     Column("kind", gettext_lazy("Kind"), "kind", 100,
-           render=lambda c: format_html("{}", c.get_kind_display()), export=lambda c: str(c.get_kind_display())),
+           render=lambda c: format_html("{}", label_of(ContactKind, c.kind)), export=lambda c: str(c.get_kind_display())),
     Column("phone", gettext_lazy("Phone"), None, 150, render=_phone,
            export=lambda c: (first_phone(c).display if first_phone(c) else "")),
     Column("email", gettext_lazy("E-mail"), None, 220, render=_email,
@@ -154,7 +152,8 @@ def create_cases_choices(user):
     campaigns = visible_campaigns(user).filter(active=True).order_by("name").values_list("pk", "name")
     owners = []
     if can(user, "assign_cases"):
-        agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True).order_by("last_name", "first_name", "pk")
+        agents = (User.objects.filter(role__in=AGENT_ROLES, is_active=True).order_by("last_name", "first_name", "pk")
+                  .only("pk", "first_name", "last_name", "username"))
         owners = [(str(agent.pk), str(agent)) for agent in agents]
     return {"campaigns": [(str(pk), name) for pk, name in campaigns], "owners": owners}
 
@@ -172,7 +171,7 @@ CONTACT_LISTS = {
     "contacts": ListDef(
         key="contacts", label=gettext_lazy("Contacts"), url_name="contacts:list", queryset=contacts,
         columns=COLUMNS, filters=FILTERS, default_sort="name",
-        row_url=lambda contact: reverse("contacts:card", args=[contact.pk]), selectable=True,
+        row_url=lambda contact: url_of("contacts:card", contact.pk), selectable=True,
         actions_template="contacts/_list_actions.html", bulk_template="contacts/_list_bulk.html",
         extra_context=list_extra_context, scripts=("cases/bulk.js",),
     ),

@@ -33,6 +33,11 @@ MENU = [
     MenuEntry(_("Calls"), "activities:view_calls", "work_cases", "calls", _("Work")),
     MenuEntry(_("Mail"), "activities:view_mail", "work_cases", "mail", _("Work")),
     MenuEntry(_("SMS"), "activities:view_sms", "work_cases", "sms", _("Work")),
+    MenuEntry(_("Reception desk"), "dealership:desk", "reception_desk", "reception", _("Dealership")),
+    MenuEntry(_("Traffic to process"), "dealership:my_traffic", "process_traffic", "traffic", _("Dealership")),
+    MenuEntry(_("Documents"), "dealership:documents", "process_traffic", "documents", _("Dealership")),
+    MenuEntry(_("Traffic journal"), "dealership:journal", "view_traffic_journal", "journal", _("Dealership")),
+    MenuEntry(_("Traffic reports"), "dealership:reports", "view_traffic_reports", "reports", _("Dealership")),
     MenuEntry(_("Campaigns"), "campaigns:list", "manage_campaigns", "campaigns", _("Supervision")),
     MenuEntry(_("Team status"), "presence:team", "monitor_team", "team", _("Supervision")),
     MenuEntry(_("Work time"), "presence:report", "view_presence_report", "clock", _("Supervision")),
@@ -43,6 +48,11 @@ MENU = [
     MenuEntry(_("Presence statuses"), "presence:statuses", "manage_presence_statuses", "status", _("Administration")),
     MenuEntry(_("Contact fields"), "contacts:fields", "manage_contact_fields", "fields", _("Administration")),
     MenuEntry(_("Consent types"), "contacts:consent_types", "manage_consent_types", "consents", _("Administration")),
+    MenuEntry(_("Web forms"), "webforms:list", "manage_webforms", "webforms", _("Administration")),
+    MenuEntry(_("Contact goals"), "dealership:goals", "manage_dealership", "goals", _("Administration")),
+    MenuEntry(_("Ignore reasons"), "dealership:reasons", "manage_dealership", "reasons", _("Administration")),
+    MenuEntry(_("Mailboxes"), "mail:mailboxes", "manage_mailboxes", "mail", _("Administration")),
+    MenuEntry(_("Mail problems"), "mail:problems", "manage_mailboxes", "bell", _("Administration")),
     MenuEntry(_("Background tasks"), "core:tasks", "view_tasks", "tasks", _("Administration")),
 ]
 

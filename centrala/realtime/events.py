@@ -27,6 +27,10 @@ EVENT_SCHEMAS = {
     # A manager edited a form (FRM-02); sent to the case audience of every campaign using it.
     # Cards showing that form offer a refresh when `version` is newer than theirs.
     "form.changed": {"form_id", "version"},
+    # Dealership traffic (DLR-02..04) was registered, taken, processed or ignored (change: registered,
+    # taken, processed, ignored, case); sent to the desk (receptionists), supervisors, the goal's
+    # specialists, the chosen employee and the taker. Pages re-read what they show of it.
+    "traffic.changed": {"traffic_id", "state", "change", "taken_by_id", "taken_by_name", "by_user_id"},
 }
 
 

@@ -92,10 +92,9 @@ def do_save_layout(user, listdef, *, columns=None, filters=None, row_height=None
 
 def variants_for(user, listdef):
     """The user's own tabs, then the ones shared with their teams."""
-    team_ids = list(user.teams.values_list("pk", flat=True))
     return list(
         ViewVariant.objects.filter(view=listdef.key)
-        .filter(Q(owner=user) | Q(team_id__in=team_ids))
+        .filter(Q(owner=user) | Q(team_id__in=user.teams.values("pk")))
         .select_related("team", "owner")
         .order_by("team_id", "position", "pk")
     )

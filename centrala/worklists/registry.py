@@ -12,6 +12,7 @@ LIST_MODULES = [
     "centrala.cases.lists.CASE_LISTS",
     "centrala.activities.lists.ACTIVITY_LISTS",
     "centrala.contacts.lists.CONTACT_LISTS",
+    "centrala.dealership.journal.TRAFFIC_LISTS",
 ]
 
 

@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,7 +26,7 @@ from centrala.api.errors import error_response
 from centrala.core.links import local_path
 
 from . import actions
-from .lists import DATE_PRESETS, ListQuery, flat_choices
+from .lists import DATE_PRESETS, ListQuery, request_memo
 from .models import BulkJob, BulkState, RowHeight, ViewVariant
 from .registry import family, get_list
 
@@ -53,22 +55,27 @@ def _query_for(request, listdef):
     return ListQuery(listdef, params, request.user), variant
 
 
+def _filter_options(query, item):
+    """Every choice of a multi-choice filter, grouped, with the chosen ones checked."""
+    chosen = set(query.values.get(item.key) or [])
+    return [{"group": group, "choices": [{"value": v, "label": label, "checked": str(v) in chosen} for v, label in labels]}
+            for group, labels in _grouped(query.choices_of(item))]
+
+
 def _filter_widgets(query, layout):
+    """The filter buttons. A multi-choice filter's page holds only its chosen values; all its
+    choices (270 agents, every status of 50 campaigns) load when its menu opens (filter_options):
+    rendering them into every page cost more than the rest of the page."""
     widgets = []
     for key in layout["filters"]:
         item = query.listdef.filters_by_key[key]
         value = query.values.get(key)
         widget = {"filter": item, "active": value is not None}
         if item.kind == "multi":
-            chosen = set(value or [])
-            options = []
-            for group, labels in _grouped(query.choices_of(item)):
-                options.append({"group": group, "choices": [
-                    {"value": v, "label": label, "checked": str(v) in chosen} for v, label in labels
-                ]})
-            widget["options"] = options
-            widget["summary"] = ", ".join(str(label) for v, label in flat_choices(query.choices_of(item))
-                                          if str(v) in chosen)[:60]
+            chosen = query.chosen_labels(item)
+            widget["options"] = [{"group": "", "choices": [
+                {"value": v, "label": label, "checked": True} for v, label in chosen]}] if chosen else []
+            widget["summary"] = ", ".join(str(label) for _value, label in chosen)[:60]
         elif item.kind == "date":
             preset, start, end = value or ("", None, None)
             widget.update(preset=preset, start=start, end=end,
@@ -103,8 +110,14 @@ def list_context(request, listdef):
     count, capped = query.count()
     visible = [{**item, "sort_url": query.sort_url(item["column"]) if item["column"].order_by else ""}
                for item in layout["columns"] if item["visible"]]
-    rows = [{"row": row, "cells": [item["column"].render(row) if item["column"].render else "" for item in visible],
-             "url": listdef.row_url(row) if listdef.row_url else ""} for row in page.rows]
+    renders = [item["column"].render for item in visible]
+    rows = []
+    for row in page.rows:
+        cells = [render(row) if render else "" for render in renders]
+        # Joined here rather than one template variable each; escaped as the template would.
+        html = mark_safe("".join(f"<td>{conditional_escape(cell)}</td>" for cell in cells))
+        rows.append({"row": row, "cells": cells, "html": html,
+                     "url": listdef.row_url(row) if listdef.row_url else ""})
     extra = listdef.extra_context(request, query) if listdef.extra_context else {}
     return extra | {
         "listdef": listdef,
@@ -135,11 +148,28 @@ def list_context(request, listdef):
 @require_GET
 def list_page(request, key):
     listdef = get_list(request.user, key)
-    context = list_context(request, listdef)
-    status = 400 if context["query"].errors else 200
-    if request.htmx and request.headers.get("HX-Target") == "list-results":
-        return render(request, "worklists/list.html#results", context, status=status)
-    return render(request, "worklists/list.html", context, status=status)
+    with request_memo():
+        context = list_context(request, listdef)
+        status = 400 if context["query"].errors else 200
+        if request.htmx and request.headers.get("HX-Target") == "list-results":
+            return render(request, "worklists/list.html#results", context, status=status)
+        return render(request, "worklists/list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def filter_options(request, key, filter_key):
+    """The choices of one multi-choice filter (asked when its menu opens), the ones in the
+    request's parameters checked. Only what the user may choose from: the filter's choices are
+    computed for them, as when the page checks a chosen value."""
+    listdef = get_list(request.user, key)
+    item = listdef.filters_by_key.get(filter_key)
+    if item is None or item.kind != "multi":
+        raise Http404("no such filter")
+    with request_memo():
+        query = ListQuery(listdef, request.GET, request.user)
+        return render(request, "worklists/list.html#filter_options",
+                      {"item": item, "options": _filter_options(query, item), "lazy": True})
 
 
 @login_required
@@ -217,9 +247,7 @@ class _Echo:
 
 
 def _export_rows(query, columns):
-    queryset = query.filtered().order_by(*query._ordering())
-    if query.listdef.related:
-        queryset = queryset.select_related(*query.listdef.related)
+    queryset = query.listdef.rows(query.filtered().order_by(*query._ordering()))
     for row in queryset[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
         yield [_plain(column.export(row)) if column.export else "" for column in columns]
 

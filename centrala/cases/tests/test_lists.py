@@ -192,6 +192,8 @@ def test_filter_by_due_and_updated(world, manager):
     assert rows("cases", manager, {"due": "overdue"}) == [w["public"].pk]
     assert set(rows("cases", manager, {"due": "future"})) == ids(w["private_mine"], w["private_colleague"])
     tomorrow = timezone.localtime().date() + timedelta(days=1)
+    # Pinned, because "now + 1 hour" falls on tomorrow in the last hour of a day.
+    Case.objects.filter(pk=w["private_mine"].pk).update(callback_at=local_midnight(-2) + timedelta(hours=10))
     Case.objects.filter(pk=w["private_colleague"].pk).update(callback_at=local_midnight(-1) + timedelta(hours=10))
     assert rows("cases", manager, {"due_from": tomorrow.isoformat(), "due_to": tomorrow.isoformat()}) == \
         [w["private_colleague"].pk]

@@ -38,6 +38,8 @@ USERS = [
     ("homeagent", "Olga", "Ivanova", Role.HOME_AGENT, "103", ["Team B"], "ru"),
     ("reception", "Svetlana", "Petrova", Role.RECEPTIONIST, "200", [], "ru"),
     ("specialist", "Ivan", "Smirnov", Role.SPECIALIST, "201", [], "ru"),
+    ("specialist2", "Vladimir", "Petukhov", Role.SPECIALIST, "202", [], "ru"),  # showroom (dealership)
+    ("service", "Sergey", "Sidorov", Role.SPECIALIST, "203", [], "ru"),  # service advisor (dealership)
 ]
 
 STATUSES = [
@@ -231,7 +233,11 @@ class Command(BaseCommand):
         campaigns = self.campaigns(users, teams)
         contacts = self.contacts(users)
         made = self.cases(users, campaigns, contacts)
+        from centrala.dealership import demo as dealership_demo
 
+        traffic_made = dealership_demo.load(users)
+
+        self.stdout.write(f"Dealership: {traffic_made} traffic records created now.")
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Demo logins:"))
         for username, _first, _last, role, *_rest in USERS:
             self.stdout.write(f"  {username:<12} / {DEMO_PASSWORD}   ({Role(role).label})")

@@ -91,6 +91,8 @@ class Command(BaseCommand):
         commands = {"web": web}
         if not no_worker:
             commands["worker"] = worker_command()
+            # Incoming mailboxes (IMAP IDLE); idle and cheap when none is configured.
+            commands["mail"] = [sys.executable, "manage.py", "mail_worker"]
 
         stopping = False
 

@@ -426,6 +426,44 @@
     if (event.target.closest("[data-list-filters]")) updateChips();
   });
 
+  // A multi-choice filter's page holds only its chosen values; every choice loads when its menu
+  // first opens, checked as the form is now. The loaded boxes came after htmx read the form's
+  // triggers, so their changes submit the form from here.
+  function loadOptions(chip) {
+    const body = chip.querySelector("[data-filter-options]");
+    const form = filterForm();
+    if (!body || !form || chip.dataset.optionsLoaded) return;
+    chip.dataset.optionsLoaded = "loading";
+    const params = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (typeof value === "string" && value !== "") params.append(name, value);
+    }
+    fetch(chip.dataset.optionsUrl + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then((response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then((html) => {
+        body.innerHTML = html;
+        chip.dataset.optionsLoaded = "1";
+      })
+      .catch(() => {
+        delete chip.dataset.optionsLoaded;
+        toast(body.dataset.failed, "error");
+      });
+  }
+
+  document.addEventListener("toggle", (event) => {
+    const chip = event.target;
+    if (chip instanceof HTMLDetailsElement && chip.open && chip.dataset.optionsUrl) loadOptions(chip);
+  }, true);
+
+  document.addEventListener("change", (event) => {
+    if (!event.target.matches("[data-auto-submit-lazy]")) return;
+    const form = event.target.closest("[data-list-filters]");
+    if (form) form.requestSubmit();
+  });
+
   // A list with a bad parameter answers 400 with its rows and the errors: show them.
   document.addEventListener("htmx:beforeSwap", (event) => {
     const target = event.detail.target;

@@ -1,0 +1,398 @@
+"""Registering, taking and processing dealership traffic (DLR-01..05), with access by role."""
+
+import threading
+
+import pytest
+from django.db import DatabaseError, connection
+from django.urls import reverse
+from django.utils import timezone
+
+from centrala.audit.models import AuditEntry
+from centrala.dealership import actions
+from centrala.dealership.models import (
+    BookingChange,
+    Document,
+    DocumentKind,
+    RepairOrderLine,
+    Traffic,
+    TrafficOutcome,
+    TrafficState,
+)
+from centrala.notifications.models import Notification
+
+from .dlr_setup import dealer, register  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    events = []
+
+    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
+        events.append((event_type, payload, sorted(users), sorted(roles)))
+
+    monkeypatch.setattr("centrala.realtime.publish.send_now", send_now)
+    return events
+
+
+# --- registering ------------------------------------------------------------------------------------
+
+def test_call_to_a_chosen_employee_notifies_only_them(dealer, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        traffic = register(dealer, "purchase_call", contact=dealer.ivanov, assigned_to=dealer.petukhov,
+                           note="Mercedes A class")
+    assert traffic.state == TrafficState.WAITING and traffic.department == dealer.sales
+    notes = Notification.objects.filter(kind=actions.NOTIFICATION_KIND)
+    assert [n.recipient for n in notes] == [dealer.petukhov]
+    assert notes[0].url == reverse("dealership:traffic", args=[traffic.pk])
+    assert "Dmitry Ivanov" in notes[0].body and "Showroom. New car purchase" in notes[0].title
+    changed = [e for e in sent if e[0] == "traffic.changed"]
+    assert changed and changed[0][1]["change"] == "registered"
+    assert dealer.petukhov.pk in changed[0][2] and "receptionist" in changed[0][3]
+    assert dealer.sidorov.pk not in changed[0][2]
+    assert AuditEntry.objects.filter(action="traffic.register", object_id=str(traffic.pk)).exists()
+
+
+def test_nobody_chosen_notifies_every_specialist_of_the_goal_only(dealer):
+    register(dealer, "repair_visit", description="Man in a grey coat")
+    recipients = set(Notification.objects.filter(kind=actions.NOTIFICATION_KIND).values_list("recipient__username", flat=True))
+    assert recipients == {"sidorov", "kuznetsov"}  # not petukhov of the showroom
+
+
+def test_desk_refuses_traffic_without_goal_or_client_and_keeps_what_was_typed(dealer, client_for):
+    desk = client_for(dealer.receptionist)
+    response = desk.post(reverse("dealership:register"), {"goal": "", "note": "call back at 5", "visitor_description": ""})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Choose the contact goal." in text and "Find the client in the directory or describe the visitor." in text
+    assert "call back at 5" in text
+    assert not Traffic.objects.exists()
+
+
+def test_desk_registers_a_visit_and_shows_it_in_the_waiting_queue(dealer, client_for):
+    desk = client_for(dealer.receptionist)
+    response = desk.post(reverse("dealership:register"), {
+        "goal": dealer.goals["purchase_visit"].pk, "contact": dealer.ivanov.pk, "vehicle": dealer.car.pk,
+        "assigned_to": dealer.petukhov.pk, "note": "", "visitor_description": "",
+    }, follow=True)
+    assert response.status_code == 200
+    traffic = Traffic.objects.get()
+    assert traffic.vehicle == dealer.car and traffic.registered_by == dealer.receptionist
+    text = response.content.decode()
+    assert "Visitor put in the waiting queue for Vladimir Petukhov." in text
+    assert f'data-testid="waiting-{traffic.pk}"' in text
+
+
+def test_desk_refuses_a_car_of_another_client(dealer, client_for, make_contact):
+    other = make_contact("Viktor", "Sokolov")
+    response = client_for(dealer.receptionist).post(reverse("dealership:register"), {
+        "goal": dealer.goals["repair_call"].pk, "contact": other.pk, "vehicle": dealer.car.pk,
+    })
+    assert response.status_code == 400
+    assert "That car is not one of the client" in response.content.decode()
+    assert not Traffic.objects.exists()
+
+
+def test_client_search_finds_by_phone_in_any_format_and_by_plate(dealer, client_for):
+    desk = client_for(dealer.receptionist)
+    for q in ("601222333", "+48 601-222-333", "wx1234a", "Ivanov", "TMBJJ7NE8J"):
+        response = desk.get(reverse("dealership:client_search"), {"q": q})
+        assert "Dmitry Ivanov" in response.content.decode(), q
+    assert "Dmitry Ivanov" not in desk.get(reverse("dealership:client_search"), {"q": "Sokolov"}).content.decode()
+
+
+def test_agents_may_not_use_the_desk_or_its_directory(dealer, client_for, agent):
+    c = client_for(agent)
+    assert c.get(reverse("dealership:desk")).status_code == 403
+    assert c.get(reverse("dealership:client_search"), {"q": "Ivanov"}).status_code == 404
+    assert c.post(reverse("dealership:register"), {"goal": dealer.goals["repair_call"].pk}).status_code == 403
+
+
+def test_quick_create_client_and_add_a_car_at_the_desk(dealer, client_for):
+    desk = client_for(dealer.receptionist)
+    response = desk.post(reverse("dealership:client_create"), {"new_first_name": "Viktor", "new_phone": "601 999 888"})
+    assert response.status_code == 200 and "Viktor" in response.content.decode()
+    from centrala.contacts.models import Contact
+
+    viktor = Contact.objects.get(first_name="Viktor")
+    assert viktor.phones.get().e164 == "+48601999888"
+    bad = desk.post(reverse("dealership:client_create"), {"new_phone": "12"})
+    assert "is not a valid phone number" in bad.content.decode() and bad["HX-Retarget"] == "#new-client"
+    response = desk.post(reverse("dealership:vehicle_add", args=[viktor.pk]),
+                         {"car_make": "Mercedes", "car_model": "A 180", "car_plate": "wa 55555", "car_year": "2020"})
+    assert "Mercedes A 180 (wa 55555)" in response.content.decode()
+    assert viktor.vehicles.get().plate_key == "WA55555"
+    bad = desk.post(reverse("dealership:vehicle_add", args=[viktor.pk]), {"car_make": "", "car_vin": "123"})
+    text = bad.content.decode()
+    assert "Enter the make of the car." in text and "A VIN has 17 characters." in text
+    assert viktor.vehicles.count() == 1
+
+
+# --- taking ---------------------------------------------------------------------------------------
+
+def test_first_to_take_wins_and_the_other_is_told(dealer, client_for):
+    traffic = register(dealer, "repair_visit", description="Friend of someone")
+    first = client_for(dealer.sidorov).post(reverse("dealership:take", args=[traffic.pk]), follow=True)
+    assert "You took this traffic" in first.content.decode()
+    second = client_for(dealer.kuznetsov).post(reverse("dealership:take", args=[traffic.pk]), follow=True)
+    assert "Sergey Sidorov has already taken this traffic." in second.content.decode()
+    traffic.refresh_from_db()
+    assert traffic.taken_by == dealer.sidorov and traffic.state == TrafficState.TAKEN
+    # The loser sees who has it and gets no processing forms.
+    card = client_for(dealer.kuznetsov).get(reverse("dealership:traffic", args=[traffic.pk])).content.decode()
+    assert 'data-testid="taken-by-other"' in card and 'data-testid="process"' not in card
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_specialists_taking_at_the_same_moment_give_exactly_one_owner(dealer):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+    start = threading.Barrier(2)
+    won, lost, failed = [], [], []
+
+    def take(user):
+        try:
+            start.wait()
+            actions.do_take_traffic(user, Traffic.objects.get(pk=traffic.pk))
+            won.append(user.username)
+        except actions.TrafficTaken as taken:
+            lost.append((user.username, taken.traffic.taken_by_id))
+        except DatabaseError as error:  # SQLite: a writer locked out counts as not having won
+            failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(u,)) for u in (dealer.sidorov, dealer.kuznetsov)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    traffic.refresh_from_db()
+    assert len(won) == 1 and len(lost) + len(failed) == 1
+    assert traffic.taken_by.username == won[0]
+    assert all(holder == traffic.taken_by_id for _name, holder in lost)
+    assert AuditEntry.objects.filter(action="traffic.take", object_id=str(traffic.pk)).count() == 1
+
+
+def test_assigned_employee_opening_the_card_takes_it(dealer, client_for):
+    traffic = register(dealer, "purchase_visit", contact=dealer.ivanov, assigned_to=dealer.petukhov)
+    response = client_for(dealer.petukhov).get(reverse("dealership:traffic", args=[traffic.pk]))
+    assert response.status_code == 200 and 'data-testid="process"' in response.content.decode()
+    traffic.refresh_from_db()
+    assert traffic.taken_by == dealer.petukhov and traffic.taken_at is not None
+
+
+# --- access -------------------------------------------------------------------------------------------
+
+def test_receptionist_sees_the_card_but_cannot_process(dealer, client_for):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov)
+    desk = client_for(dealer.receptionist)
+    card = desk.get(reverse("dealership:traffic", args=[traffic.pk]))
+    assert card.status_code == 200 and 'data-testid="take"' not in card.content.decode()
+    assert desk.post(reverse("dealership:take", args=[traffic.pk])).status_code == 404
+    assert desk.post(reverse("dealership:ignore", args=[traffic.pk]), {"reason": dealer.wrong.pk}).status_code == 404
+    assert desk.post(reverse("dealership:create_document", args=[traffic.pk]), {"kind": "worksheet"}).status_code == 404
+    assert desk.get(reverse("dealership:my_traffic")).status_code == 403
+    traffic.refresh_from_db()
+    assert traffic.state == TrafficState.WAITING
+
+
+def test_specialist_of_another_department_gets_nothing(dealer, client_for):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+    assert not Notification.objects.filter(recipient=dealer.petukhov).exists()
+    sales = client_for(dealer.petukhov)
+    assert sales.get(reverse("dealership:traffic", args=[traffic.pk])).status_code == 404
+    assert sales.post(reverse("dealership:take", args=[traffic.pk])).status_code == 404
+    assert f"my-traffic-{traffic.pk}" not in sales.get(reverse("dealership:my_traffic")).content.decode()
+    assert f"my-traffic-{traffic.pk}" in client_for(dealer.sidorov).get(reverse("dealership:my_traffic")).content.decode()
+    # ...and none of the service's documents.
+    document = actions.do_create_document(dealer.sidorov, traffic, kind=DocumentKind.WORKSHEET)
+    assert sales.get(reverse("dealership:document", args=[document.pk])).status_code == 404
+
+
+def test_traffic_assigned_to_someone_of_another_department_is_theirs(dealer, client_for):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.petukhov)
+    assert client_for(dealer.petukhov).get(reverse("dealership:traffic", args=[traffic.pk])).status_code == 200
+
+
+def test_manager_sees_and_processes_everything(dealer, client_for):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    manager = client_for(dealer.manager)
+    assert manager.get(reverse("dealership:traffic", args=[traffic.pk])).status_code == 200
+    response = manager.post(reverse("dealership:ignore", args=[traffic.pk]), {"reason": dealer.wrong.pk}, follow=True)
+    assert "Traffic ignored." in response.content.decode()
+
+
+# --- processing ---------------------------------------------------------------------------------------
+
+def test_create_worksheet_links_the_traffic(dealer, client_for):
+    traffic = register(dealer, "purchase_call", contact=dealer.ivanov, assigned_to=dealer.petukhov)
+    c = client_for(dealer.petukhov)
+    response = c.post(reverse("dealership:create_document", args=[traffic.pk]),
+                      {"kind": "worksheet", "subject": "Mercedes A class"}, follow=True)
+    text = response.content.decode()
+    document = Document.objects.get()
+    assert f"Sales worksheet {document.number} created." in text and 'data-testid="linked-document"' in text
+    traffic.refresh_from_db()
+    assert (traffic.state, traffic.outcome, traffic.document) == (TrafficState.PROCESSED, TrafficOutcome.CREATED, document)
+    assert traffic.taken_by == dealer.petukhov and traffic.processed_by == dealer.petukhov
+    assert document.department == dealer.sales and document.responsible == dealer.petukhov
+    # Processed traffic cannot be processed again.
+    again = c.post(reverse("dealership:ignore", args=[traffic.pk]), {"reason": dealer.wrong.pk})
+    assert again.status_code == 400 and "already been processed" in again.content.decode()
+
+
+def test_booking_needs_a_valid_time_and_keeps_its_reschedule_history(dealer, client_for):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    c = client_for(dealer.sidorov)
+    bad = c.post(reverse("dealership:create_document", args=[traffic.pk]), {"kind": "booking", "scheduled_at": "tomorrow"})
+    assert bad.status_code == 400 and "Enter the date and time" in bad.content.decode()
+    assert not Document.objects.exists()
+    c.post(reverse("dealership:create_document", args=[traffic.pk]), {"kind": "booking", "scheduled_at": "2026-12-01T09:00"})
+    booking = Document.objects.get()
+    again = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    c.post(reverse("dealership:attach", args=[again.pk]), {"document": booking.pk})
+    response = c.post(reverse("dealership:reschedule", args=[booking.pk]),
+                      {"scheduled_at": "2026-12-03T14:30", "traffic": again.pk}, follow=True)
+    assert "Booking moved." in response.content.decode()
+    booking.refresh_from_db()
+    assert timezone.localtime(booking.scheduled_at).hour == 14 and booking.traffic.count() == 2
+    changes = list(BookingChange.objects.filter(document=booking))
+    assert len(changes) == 2 and changes[1].traffic == again and changes[1].old_scheduled_at == changes[0].new_scheduled_at
+
+
+def test_arrival_has_a_repair_order_and_works_can_be_added(dealer, client_for):
+    traffic = register(dealer, "repair_visit", contact=dealer.ivanov, vehicle=dealer.car, assigned_to=dealer.sidorov)
+    c = client_for(dealer.sidorov)
+    c.post(reverse("dealership:create_document", args=[traffic.pk]),
+           {"kind": "arrival", "mileage": "84000", "work": "Periodic maintenance", "doc_vehicle": dealer.car.pk})
+    arrival = Document.objects.get()
+    assert arrival.repair_order_number == f"RO-{arrival.pk}" and arrival.vehicle == dealer.car and arrival.mileage == 84000
+    bad = c.post(reverse("dealership:add_line", args=[arrival.pk]), {"description": "", "hours": "abc"})
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "Describe the work." in text and "Enter the hours as a number" in text
+    c.post(reverse("dealership:add_line", args=[arrival.pk]), {"description": "Replace wiper blades", "hours": "0,5"})
+    assert list(RepairOrderLine.objects.filter(document=arrival).values_list("description", flat=True)) == [
+        "Periodic maintenance", "Replace wiper blades"]
+    assert str(RepairOrderLine.objects.last().hours) == "0.50"
+
+
+def test_booking_and_arrival_need_an_identified_client(dealer):
+    traffic = register(dealer, "repair_visit", description="Someone", assigned_to=dealer.sidorov)
+    with pytest.raises(Exception) as error:
+        actions.do_create_document(dealer.sidorov, traffic, kind=DocumentKind.ARRIVAL)
+    assert "Identify the client first" in str(error.value)
+
+
+def test_ignore_other_requires_a_comment(dealer, client_for):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+    c = client_for(dealer.sidorov)
+    c.post(reverse("dealership:take", args=[traffic.pk]))
+    bad = c.post(reverse("dealership:ignore", args=[traffic.pk]), {"reason": dealer.other.pk, "comment": " "})
+    assert bad.status_code == 400 and "Describe in a comment" in bad.content.decode()
+    traffic.refresh_from_db()
+    assert traffic.state == TrafficState.TAKEN
+    c.post(reverse("dealership:ignore", args=[traffic.pk]), {"reason": dealer.other.pk, "comment": "A friend visiting"})
+    traffic.refresh_from_db()
+    assert (traffic.state, traffic.ignore_reason, traffic.ignore_comment) == (TrafficState.IGNORED, dealer.other, "A friend visiting")
+    assert AuditEntry.objects.filter(action="traffic.ignore", object_id=str(traffic.pk)).exists()
+
+
+def test_document_search_puts_the_clients_open_documents_first(dealer, make_contact):
+    other = make_contact("Anna", "Petrova")
+    t1 = register(dealer, "purchase_call", contact=other, assigned_to=dealer.petukhov)
+    foreign = actions.do_create_document(dealer.petukhov, t1, kind=DocumentKind.WORKSHEET, subject="BMW")
+    t2 = register(dealer, "purchase_call", contact=dealer.ivanov, assigned_to=dealer.petukhov)
+    own = actions.do_create_document(dealer.petukhov, t2, kind=DocumentKind.WORKSHEET, subject="Mercedes")
+    t3 = register(dealer, "purchase_visit", contact=other, assigned_to=dealer.petukhov)
+    found = actions.search_documents(dealer.petukhov, contact=other)
+    assert found[0] == foreign and set(found) == {foreign, own}
+    assert actions.search_documents(dealer.petukhov, own.number) == [own]
+    assert actions.search_documents(dealer.sidorov, "") == []  # another department's documents
+    assert t3.state == TrafficState.WAITING
+
+
+def test_specialist_cannot_link_cases_manager_can(dealer, client_for, service, make_contact):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    assert client_for(dealer.sidorov).post(reverse("dealership:case", args=[traffic.pk]),
+                                           {"campaign": service.pk}).status_code == 403
+    response = client_for(dealer.manager).post(reverse("dealership:case", args=[traffic.pk]), {"campaign": service.pk},
+                                               follow=True)
+    traffic.refresh_from_db()
+    assert traffic.case is not None and traffic.case.contact == dealer.ivanov and traffic.outcome == TrafficOutcome.CASE
+    assert f"Case #{traffic.case.pk} linked." in response.content.decode()
+
+
+# --- configuration ------------------------------------------------------------------------------------
+
+def test_administrator_configures_goals_and_reasons(dealer, client_for, administrator):
+    admin = client_for(administrator)
+    assert admin.get(reverse("dealership:goals")).status_code == 200
+    response = admin.post(reverse("dealership:goal_create"), {
+        "name": "Service. Tyre change", "channel": "call", "department": dealer.service.pk,
+        "specialists": [dealer.sidorov.pk], "active": "on",
+    })
+    assert response.status_code == 302
+    from centrala.dealership.models import ContactGoal, IgnoreReason
+
+    goal = ContactGoal.objects.get(name="Service. Tyre change")
+    assert list(goal.specialists.all()) == [dealer.sidorov]
+    duplicate = admin.post(reverse("dealership:goal_create"), {
+        "name": "service. tyre change", "channel": "call", "department": dealer.service.pk, "active": "on"})
+    assert duplicate.status_code == 400 and "already is a goal" in duplicate.content.decode()
+    admin.post(reverse("dealership:reason_create"), {"name": "Advertising", "active": "on"})
+    assert IgnoreReason.objects.filter(name="Advertising", requires_comment=False).exists()
+    assert AuditEntry.objects.filter(action="contact_goal.create").exists()
+    for user in (dealer.manager, dealer.sidorov, dealer.receptionist):
+        assert client_for(user).get(reverse("dealership:goals")).status_code == 403
+        assert client_for(user).post(reverse("dealership:reason_create"), {"name": "X"}).status_code == 403
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+def test_desk_lists_the_goals_specialists_first_with_who_is_at_their_desk(dealer, client_for, presence_statuses):
+    from centrala.presence.actions import do_set_presence
+
+    do_set_presence(dealer.sidorov, presence_statuses["available"])
+    do_set_presence(dealer.kuznetsov, presence_statuses["break"])
+    response = client_for(dealer.receptionist).get(reverse("dealership:desk_employees"),
+                                                   {"goal": dealer.goals["repair_call"].pk})
+    text = response.content.decode()
+    specialists, others = text.split("Other employees")
+    assert "Sergey Sidorov — at the desk (Available)" in specialists
+    assert "Pavel Kuznetsov — away (Break)" in specialists
+    assert "Vladimir Petukhov — signed out" in others
+
+
+def test_every_page_opens_for_its_roles(dealer, client_for, administrator):
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    document = actions.do_create_document(dealer.sidorov, traffic, kind=DocumentKind.BOOKING,
+                                          scheduled_at="2026-12-01T09:00")
+    pages = {
+        dealer.receptionist: ["dealership:desk", "dealership:desk_queue"],
+        dealer.manager: ["dealership:desk", "dealership:my_traffic", "dealership:documents"],
+        dealer.sidorov: ["dealership:my_traffic", "dealership:documents"],
+        administrator: ["dealership:goals", "dealership:reasons", "dealership:goal_create", "dealership:reason_create",
+                        "dealership:department_create"],
+    }
+    for user, names in pages.items():
+        c = client_for(user)
+        for name in names:
+            assert c.get(reverse(name)).status_code == 200, (user, name)
+    c = client_for(dealer.sidorov)
+    page = c.get(reverse("dealership:document", args=[document.pk])).content.decode()
+    assert 'data-testid="booked-for"' in page and f"#{traffic.pk}" in page
+    assert document.number in c.get(reverse("dealership:documents"), {"q": "Ivanov"}).content.decode()
+    assert client_for(dealer.receptionist).get(reverse("dealership:documents")).status_code == 403
+    assert client_for(dealer.receptionist).get(reverse("dealership:document", args=[document.pk])).status_code == 403
+
+
+def test_manager_attaches_an_existing_case_but_not_a_missing_one(dealer, client_for, service, make_case):
+    case = make_case(service, dealer.ivanov)
+    traffic = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    manager = client_for(dealer.manager)
+    bad = manager.post(reverse("dealership:case", args=[traffic.pk]), {"case_number": "999999"})
+    assert bad.status_code == 400 and "There is no case with that number" in bad.content.decode()
+    manager.post(reverse("dealership:case", args=[traffic.pk]), {"case_number": str(case.pk)})
+    traffic.refresh_from_db()
+    assert traffic.case == case and traffic.state == TrafficState.PROCESSED
+    again = manager.post(reverse("dealership:case", args=[traffic.pk]), {"case_number": str(case.pk)})
+    assert again.status_code == 400 and "already has a case" in again.content.decode()

@@ -1,0 +1,92 @@
+"""Signing in to an SMTP server to test an outgoing mailbox's settings ("Test connection")."""
+
+import base64
+import smtplib
+import socket
+import ssl
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import AuthMethod, Security
+
+TIMEOUT = 20
+
+
+def _reason(error):
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.smtp_code} {text}"
+    return str(error)
+
+
+def open_smtp(box, *, timeout=TIMEOUT):
+    """A signed-in smtplib connection, or ConnectionError with a message for administrators."""
+    where = f"{box.host}:{box.port}"
+    try:
+        if box.security == Security.SSL:
+            smtp = smtplib.SMTP_SSL(box.host, box.port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(box.host, box.port, timeout=timeout)
+            if box.security == Security.STARTTLS:
+                smtp.starttls(context=ssl.create_default_context())
+    except socket.gaierror:
+        raise ConnectionError(_("The server name “%(host)s” could not be found. Check the spelling.")
+                              % {"host": box.host}) from None
+    except ConnectionRefusedError:
+        raise ConnectionError(_("Nothing answers at %(where)s: the server is down or the port is wrong.")
+                              % {"where": where}) from None
+    except (TimeoutError, socket.timeout):
+        raise ConnectionError(_("The server at %(where)s did not answer within %(seconds)s seconds.")
+                              % {"where": where, "seconds": timeout}) from None
+    except ssl.SSLError as error:
+        raise ConnectionError(_("The secure (TLS) connection to %(where)s failed: %(reason)s. Check whether the "
+                                "port expects SSL/TLS, STARTTLS or no encryption.")
+                              % {"where": where, "reason": error.reason or error}) from None
+    except smtplib.SMTPNotSupportedError:
+        raise ConnectionError(_("The server at %(where)s does not offer STARTTLS.") % {"where": where}) from None
+    except (OSError, smtplib.SMTPException) as error:
+        raise ConnectionError(_("Could not connect to %(where)s: %(reason)s")
+                              % {"where": where, "reason": _reason(error)}) from None
+    if box.username:
+        try:
+            if box.auth_method == AuthMethod.XOAUTH2:
+                token = base64.b64encode(f"user={box.username}\x01auth=Bearer {box.secret}\x01\x01".encode()).decode()
+                smtp.ehlo_or_helo_if_needed()
+                code, reply = smtp.docmd("AUTH", f"XOAUTH2 {token}")
+                if code != 235:
+                    raise smtplib.SMTPAuthenticationError(code, reply)
+            else:
+                smtp.login(box.username, box.secret)
+        except smtplib.SMTPNotSupportedError:
+            smtp.close()
+            raise ConnectionError(_("The server does not accept sign-in (AUTH) on this connection; it may need "
+                                    "STARTTLS first.")) from None
+        except smtplib.SMTPAuthenticationError as error:
+            smtp.close()
+            raise ConnectionError(_("The server refused the user name or password for “%(user)s”: %(reason)s")
+                                  % {"user": box.username, "reason": _reason(error)}) from None
+        except (OSError, smtplib.SMTPException) as error:
+            smtp.close()
+            raise ConnectionError(_("Signing in failed: %(reason)s") % {"reason": _reason(error)}) from None
+    return smtp
+
+
+def test_smtp(box):
+    """(ok, message); records the outcome on a saved mailbox."""
+    try:
+        smtp = open_smtp(box)
+    except ConnectionError as error:
+        ok, message = False, str(error)
+    else:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+        ok, message = True, _("Connected and signed in.") if box.username else _("Connected (no sign-in configured).")
+    if box.pk:
+        fields = {"last_error": "" if ok else message[:2000]}
+        if ok:
+            fields["last_ok_at"] = timezone.now()
+        type(box).objects.filter(pk=box.pk).update(**fields)
+    return ok, message
