@@ -167,11 +167,31 @@ def make_case(db):
 
 # --- live ASGI server ---------------------------------------------------------------------------
 
+class _Tracked:
+    """The ASGI app, counting the connections (HTTP requests, websockets) it is still serving."""
+
+    def __init__(self, app):
+        self.app = app
+        self.active = 0
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        with self.lock:
+            self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
 class LiveASGIServer:
     def __init__(self):
         import uvicorn
 
         from config.asgi import application
+
+        application = self.application = _Tracked(application)
 
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -189,6 +209,14 @@ class LiveASGIServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the live ASGI server did not start")
             time.sleep(0.05)
+
+    def wait_idle(self, timeout=10):
+        """Wait until no request or websocket is being served: a browser that was just closed may
+        leave a request or a socket's goodbye (which writes) running, and the test's database is
+        flushed next (on PostgreSQL the flush and that write could deadlock)."""
+        deadline = time.monotonic() + timeout
+        while self.application.active and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def stop(self):
         self.server.should_exit = True
@@ -212,7 +240,9 @@ def live_asgi(_asgi_server, transactional_db, settings):
     """
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    return _asgi_server
+    yield _asgi_server
+    # After browser_for has closed its browsers (it depends on this), before the database flush.
+    _asgi_server.wait_idle()
 
 
 # --- browser ------------------------------------------------------------------------------------

@@ -175,8 +175,19 @@ def get_contact_for_user(user, contact_id):
 
 def case_audience(campaign):
     """Who may be told about a case of `campaign`: its agents, its teams and all supervisors."""
+    remembered = campaign.__dict__.get("_case_audience")
+    if remembered is not None:
+        return remembered
     return {
         "users": list(campaign.agents.values_list("pk", flat=True)),
         "teams": list(campaign.teams.values_list("pk", flat=True)),
         "roles": sorted(SUPERVISOR_ROLES),
     }
+
+
+def remember_audience(campaign):
+    """Read the audience of `campaign` once and keep it on this instance, for work that announces
+    many cases of one campaign in one short transaction (a group of incoming e-mails)."""
+    campaign.__dict__.pop("_case_audience", None)
+    campaign._case_audience = case_audience(campaign)
+    return campaign._case_audience

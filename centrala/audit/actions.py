@@ -1,5 +1,7 @@
 """Writing the audit trail. Called by actions, inside their transaction, never by views."""
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,8 +31,11 @@ def diff(before, after):
     }
 
 
+_local = threading.local()
+
+
 def record(actor, action, obj, changes=None):
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -42,3 +47,38 @@ def record(actor, action, obj, changes=None):
             for key, value in (changes or {}).items()
         },
     )
+    pending = getattr(_local, "pending", None)
+    if pending is not None:
+        pending.append(entry)
+    else:
+        entry.save()
+    return entry
+
+
+@contextmanager
+def collected():
+    """Inside this block record() keeps its entries, and they are written with one INSERT when the
+    block ends without an error: for many small changes in one transaction (a group of incoming
+    e-mails). Use it inside that transaction. A part of the block rolled back to a savepoint drops
+    its entries: take mark() before it and discard_since(mark) when it fails."""
+    if getattr(_local, "pending", None) is not None:  # nested: the outer block writes them
+        yield
+        return
+    _local.pending = []
+    try:
+        yield
+        pending = _local.pending
+    finally:
+        _local.pending = None
+    AuditEntry.objects.bulk_create(pending)
+
+
+def mark():
+    pending = getattr(_local, "pending", None)
+    return None if pending is None else len(pending)
+
+
+def discard_since(position):
+    pending = getattr(_local, "pending", None)
+    if pending is not None and position is not None:
+        del pending[position:]

@@ -200,18 +200,20 @@ def parse_field_value(field, value):
     raise ValidationError(_("“%(field)s” cannot hold a value.") % label)
 
 
-def clean_extra(actor, submitted, previous, campaign_ids):
+def clean_extra(actor, submitted, previous, campaign_ids, *, required=True):
     """Merge submitted further-field values into the previous ones and check them.
 
     Values of fields the actor may not change (hidden, or not editable by agents) must come back
     unchanged; values of fields no longer defined are kept, so nothing typed is ever lost.
+    required=False skips the required-field rule (a contact made from an e-mail, which the agent
+    completes later).
     """
     data = dict(previous or {})
     errors = {}
     submitted = submitted or {}
     if not isinstance(submitted, dict):
         raise ValidationError({"extra": _("Further fields must be given as an object of key: value.")})
-    defined = {f.key: f for f in ContactField.objects.filter(key__in=list(submitted))}
+    defined = {f.key: f for f in ContactField.objects.filter(key__in=list(submitted))} if submitted else {}
     for key, value in submitted.items():
         field = defined.get(key)
         if field is None:
@@ -231,7 +233,7 @@ def clean_extra(actor, submitted, previous, campaign_ids):
             data.pop(key, None)
         else:
             data[key] = parsed
-    for field in applicable_fields(campaign_ids):
+    for field in applicable_fields(campaign_ids) if required else ():
         if field.required and may_edit_field(actor, field) and f"extra.{field.key}" not in errors:
             if data.get(field.key) in (None, "", False):
                 errors[f"extra.{field.key}"] = _("“%(field)s” is required.") % {"field": field.label}
@@ -241,7 +243,7 @@ def clean_extra(actor, submitted, previous, campaign_ids):
 # --- checking a whole contact ---------------------------------------------------------------------
 
 def clean_contact(actor, *, kind, values, phones, emails, extra, previous_extra=None, campaign_ids=(),
-                  kept_as_typed=frozenset()):
+                  kept_as_typed=frozenset(), required=True):
     """Check everything a contact is saved with; returns the cleaned parts or raises
     ValidationError keyed by field ("first_name", "phones.1", "emails.0", "extra.<key>")."""
     errors = {}
@@ -256,7 +258,7 @@ def clean_contact(actor, *, kind, values, phones, emails, extra, previous_extra=
         cleaned_values[name] = text
     cleaned_phones, phone_errors = clean_phones(phones, kept_as_typed=kept_as_typed)
     cleaned_emails, email_errors = clean_emails(emails)
-    cleaned_extra, extra_errors = clean_extra(actor, extra, previous_extra, campaign_ids)
+    cleaned_extra, extra_errors = clean_extra(actor, extra, previous_extra, campaign_ids, required=required)
     errors.update(phone_errors)
     errors.update(email_errors)
     errors.update(extra_errors)
@@ -297,22 +299,24 @@ def _write_emails(contact, emails):
     )
 
 
-def check_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, **fields):
+def check_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, required=True, **fields):
     """What do_create_contact would refuse, without saving: the cleaned parts, or ValidationError."""
     unknown = set(fields) - set(BASIC_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     return clean_contact(
         actor, kind=kind, values=fields, phones=phones, emails=emails, extra=extra or {},
-        campaign_ids=[campaign.pk] if campaign is not None else [],
+        campaign_ids=[campaign.pk] if campaign is not None else [], required=required,
     )
 
 
 @transaction.atomic
-def do_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, **fields):
+def do_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, required=True, **fields):
     """Create a person or a company (CON-01). campaign: the campaign the contact is created for
-    (e.g. from a case card), whose required further fields must then be filled in."""
-    cleaned = check_create_contact(actor, kind, phones=phones, emails=emails, extra=extra, campaign=campaign, **fields)
+    (e.g. from a case card), whose required further fields must then be filled in; required=False
+    for a contact that arrives incomplete by itself (a new e-mail sender) and is completed later."""
+    cleaned = check_create_contact(actor, kind, phones=phones, emails=emails, extra=extra, campaign=campaign,
+                                   required=required, **fields)
     by = _by(actor)
     contact = Contact(kind=kind, extra=cleaned["extra"], created_by=by, **cleaned["values"])
     contact.save()

@@ -243,14 +243,20 @@ def _commit_group(pending, messages, mailbox, uidvalidity, ingest):
     """Ingest the next few messages in one transaction (each still in its own savepoint, so one
     bad message is quarantined alone). Grouping saves a commit per message; the group is kept
     short (GROUP_SECONDS) so other writers, on SQLite especially, never wait long."""
+    from centrala.audit.actions import collected
+
+    from .ingest import lock_mailbox
+
     handled = []
     started = time.monotonic()
-    with transaction.atomic():
+    with transaction.atomic(), collected():
+        locked = None
         for uid in pending:
             raw = messages.get(uid)
             if raw is None:  # expunged in between
                 continue
-            ingest(mailbox, uidvalidity, uid, raw)
+            locked = locked or lock_mailbox(mailbox, for_group=True)
+            ingest(locked, uidvalidity, uid, raw)
             handled.append(uid)
             if len(handled) >= GROUP_MAX or time.monotonic() - started > GROUP_SECONDS:
                 break

@@ -27,9 +27,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centrala.accounts.permissions import case_audience, check_can
+from centrala.accounts.permissions import case_audience, check_can, remember_audience
 from centrala.activities.files import safe_display_name
 from centrala.activities.models import Activity, ActivityKind, Attachment
+from centrala.audit import actions as audit
 from centrala.audit.actions import record
 from centrala.cases.actions import do_create_case
 from centrala.cases.models import Case, Source
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # Content types a browser could run as a page or script: stored as plain bytes instead.
 UNSAFE_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml",
                 "text/javascript", "application/javascript", "application/x-shockwave-flash")
+OUR_ID_MARK = ".centrala@"
 HANDLED = (InboundState.DONE, InboundState.IGNORED, InboundState.QUARANTINED)
 
 
@@ -56,12 +58,13 @@ def ingest(mailbox, uidvalidity, uid, raw):
     database itself fails, in which case nothing was kept and the message must be read again.
     """
     written = []
+    # In a reader's group the mailbox is locked for the whole group, so no other worker can store
+    # this UID meanwhile, and a failing database fails the group (read again) anyway: no savepoint.
+    grouped = getattr(mailbox, "_group_locked", False) and transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
-            # Workers reading the same mailbox wait here for each other.
-            # Read fresh under the lock: an administrator may have changed the campaign meanwhile.
-            mailbox = (IncomingMailbox.objects.select_for_update(of=("self",)).select_related("campaign")
-                       .get(pk=mailbox.pk))
+        with transaction.atomic(savepoint=not grouped):
+            if not grouped:
+                mailbox = lock_mailbox(mailbox)
             inbound = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)[:1]
             inbound = inbound[0] if inbound else None
             if inbound is not None and inbound.state in HANDLED:
@@ -75,11 +78,28 @@ def ingest(mailbox, uidvalidity, uid, raw):
     except IntegrityError:
         # Another worker stored this UID between our check and insert: it is theirs.
         _delete_files(written)
+        if grouped:
+            raise
         return InboundMessage.objects.get(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
     except BaseException:
         _delete_files(written)
         raise
     return inbound
+
+
+def lock_mailbox(mailbox, *, for_group=False):
+    """The mailbox read fresh under its row lock: workers reading the same mailbox wait here for
+    each other, and an administrator may have changed its campaign meanwhile.
+
+    for_group: the reader's group of messages (imap._commit_group) locks once for all of them, in
+    its transaction; the campaign's audience is then read once for the group too.
+    """
+    mailbox = (IncomingMailbox.objects.select_for_update(of=("self",))
+               .select_related("campaign__script__initial_status").get(pk=mailbox.pk))
+    if for_group:
+        mailbox._group_locked = True
+        remember_audience(mailbox.campaign)
+    return mailbox
 
 
 def _delete_files(files):
@@ -93,10 +113,12 @@ def _delete_files(files):
 def _process_or_quarantine(inbound, mailbox, raw, written):
     inbound.attempts += 1
     mine = []
+    audited = audit.mark()
     try:
         with transaction.atomic():
             process(inbound, mailbox, raw, mine)
     except Exception as error:  # noqa: BLE001 - any failure quarantines this message only
+        audit.discard_since(audited)  # what it recorded was rolled back with it
         _delete_files(mine)
         log.warning("message quarantined", extra={"inbound_id": inbound.pk, "mailbox_id": mailbox.pk},
                     exc_info=not isinstance(error, (MessageUnreadable, ValidationError)))
@@ -171,7 +193,9 @@ def process(inbound, mailbox, raw, written):
 def _duplicate_of(inbound, mailbox, parsed):
     """(why, case id) when this Message-ID was already taken in (any mailbox of the same campaign)
     or is one we sent ourselves; None for a new message."""
-    sent = OutboundMessage.objects.filter(message_id=parsed.message_id).values_list("case_id", flat=True)[:1]
+    # Our Message-IDs all carry ".centrala@" (sending.new_message_id): only those can be ours.
+    ours = OUR_ID_MARK in parsed.message_id
+    sent = ours and OutboundMessage.objects.filter(message_id=parsed.message_id).values_list("case_id", flat=True)[:1]
     if sent:
         return _("Our own sent message came back: not added again."), sent[0]
     earlier = (
@@ -228,16 +252,18 @@ def find_or_create_contact(parsed):
 
     address = (parsed.from_address or "").strip()
     if address:
-        match = ContactEmail.objects.filter(address_key=address.lower()).order_by("contact_id").first()
+        match = (ContactEmail.objects.filter(address_key=address.lower()).select_related("contact")
+                 .order_by("contact_id").first())
         if match is not None:
             return match.contact
     first, last = _split_name(parsed.from_name if parsed.from_name != address else "")
     try:
         return do_create_contact(None, "person", emails=[address] if address else [], first_name=first,
-                                 last_name=last or ("" if address else _("Unknown sender")))
+                                 last_name=last or ("" if address else _("Unknown sender")), required=False)
     except ValidationError:
         # An address Django refuses (e.g. a local name without a domain): keep it in the name.
-        return do_create_contact(None, "person", first_name=first, last_name=(last or address or _("Unknown sender"))[:100])
+        return do_create_contact(None, "person", first_name=first, last_name=(last or address or _("Unknown sender"))[:100],
+                                 required=False)
 
 
 def _new_case(mailbox, parsed, score, reasons):

@@ -177,7 +177,7 @@ def do_send_reply(actor, case_id, *, to, cc=(), subject, body, reply_to=None, up
     if mailbox is None:
         raise ValidationError({"mailbox": _(
             "There is no outgoing mailbox for you or for the campaign “%(campaign)s”: nothing was sent. "
-            "An administrator sets one up under E-mail."
+            "An administrator sets one up under Administration → Mailboxes."
         ) % {"campaign": case.campaign.name}})
     parent = email_parent(case, reply_to) if reply_to not in (None, "") else None
     to, cc, subject, body = check_reply(to=to, cc=cc, subject=subject, body=body)

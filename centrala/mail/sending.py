@@ -58,6 +58,7 @@ def mailbox_for(user, campaign):
 
 def new_message_id(mailbox):
     domain = mailbox.from_address.rpartition("@")[2] or "centrala.invalid"
+    # "<time.pid.random.centrala@domain>": ingest recognises our own messages by ".centrala@".
     return make_msgid(idstring="centrala", domain=domain)
 
 

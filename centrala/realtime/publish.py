@@ -38,11 +38,20 @@ def _groups(users, teams, roles):
 def send_now(event_type, payload, *, users=(), teams=(), roles=()):
     validate_event(event_type, payload)
     groups = _groups(users, teams, roles)
-    layer = get_channel_layer()
+    if not groups:
+        return
     message = {"type": "event.push", "event": {"type": event_type, "payload": payload}}
+    try:
+        async_to_sync(_send_to_groups)(get_channel_layer(), groups, event_type, message)
+    except Exception:  # a broken channel layer must not break the change that was saved
+        log.exception("could not publish event", extra={"event_type": event_type, "groups": groups})
+
+
+async def _send_to_groups(layer, groups, event_type, message):
+    # One hop into the event loop for all groups of an event (async_to_sync costs a thread switch).
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:  # a broken channel layer must not break the change that was saved
             log.exception("could not publish event", extra={"event_type": event_type, "group": group})
 

@@ -68,3 +68,28 @@ def test_catalogue_is_complete_and_compiled(language, domain):
         else:
             got = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
         assert got == values[0], f"{po.with_suffix('.mo')} is stale for {msgid!r}: run `make messages`"
+
+
+def test_every_translatable_string_of_the_code_is_in_the_catalogues(tmp_path, monkeypatch, settings):
+    """A string marked for translation but never extracted would show in English to everyone:
+    extract the code afresh (as `make messages` does) and compare with the committed catalogues."""
+    import shutil
+
+    from django.core.management import call_command
+
+    source = Path(settings.BASE_DIR) / "centrala"
+    copy = tmp_path / "centrala"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.mo", "*.eml"))
+    (copy / "locale").mkdir()
+    settings.LOCALE_PATHS = []
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["pl"], ignore_patterns=["tests/*"], no_obsolete=True, verbosity=0)
+    call_command("makemessages", locale=["pl"], domain="djangojs", no_obsolete=True, verbosity=0)
+    for domain in ("django", "djangojs"):
+        fresh = copy / "locale" / "pl" / "LC_MESSAGES" / f"{domain}.po"
+        extracted = set(read_po(fresh)[0]) if fresh.exists() else set()
+        for language in ("pl", "ru"):
+            po = LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
+            committed = set(read_po(po)[0]) if po.exists() else set()
+            missing = sorted(key[1] for key in extracted - committed)
+            assert not missing, f"not in {po} (run `make messages`, then translate): {missing[:20]}"

@@ -4,7 +4,7 @@ import pytest
 
 from centrala.activities.models import Activity, ActivityKind
 from centrala.cases.models import Case, Source
-from centrala.contacts.models import ContactEmail
+from centrala.contacts.models import ContactEmail, ContactField
 from centrala.mail.imap import KEYWORD
 from centrala.mail.models import InboundMessage, InboundState
 from centrala.mail.worker import read_once
@@ -40,6 +40,19 @@ def test_new_message_becomes_a_case_with_a_new_contact(inbox, dovecot, service):
     # Reading again takes nothing twice.
     assert read_once(inbox) == 0
     assert Case.objects.count() == 1
+
+
+def test_a_required_contact_field_does_not_stop_a_new_senders_mail(inbox, dovecot, service):
+    """Required further fields are for people saving a contact card: the contact a new sender's
+    mail makes is completed by the agent later, so the mail is not quarantined for it."""
+    ContactField.objects.create(key="customer_no", label="Customer number", required=True)
+    dovecot.append(make_message("Broken car", "It does not start."))
+
+    assert read_once(inbox) == 1
+    assert InboundMessage.objects.get().state == InboundState.DONE
+    case = Case.objects.get()
+    assert case.contact.extra == {}
+    assert list(case.contact.emails.values_list("address", flat=True)) == ["anna@example.com"]
 
 
 def test_known_sender_keeps_their_contact(inbox, dovecot, contact):
