@@ -7,6 +7,7 @@ line (see centrala.lib.config); nothing here reads a variable without checking i
 import os
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -14,30 +15,39 @@ from django.utils.translation import gettext_lazy as _
 from centrala.lib.config import (
     ConfigError,
     env_bool,
+    env_email,
+    env_hosts,
     env_int,
     env_list,
     env_time_zone,
     parse_database_url,
+    parse_listener_url,
     parse_redis_url,
     secret_key,
+    var_dir,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("CENTRALA_VAR_DIR", BASE_DIR / "var"))
 TESTING = "pytest" in sys.modules
 env = os.environ
 
 try:
+    # Centrala's own files: the default SQLite database, the generated secret key, uploads and
+    # collected static files. Relative to the project folder unless absolute.
+    VAR_DIR = var_dir(env, "CENTRALA_VAR_DIR", "var", base_dir=BASE_DIR, subdirs=("static",))
     DEBUG = env_bool(env, "DEBUG", False)
     SECRET_KEY = secret_key(env, VAR_DIR / "secret_key")
-    ALLOWED_HOSTS = env_list(env, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+    ALLOWED_HOSTS = env_hosts(env, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], debug=DEBUG)
     CSRF_TRUSTED_ORIGINS = env_list(env, "CSRF_TRUSTED_ORIGINS", [])
     DATABASES = {
         "default": parse_database_url(
-            env.get("DATABASE_URL", "sqlite:///var/centrala.sqlite3"), base_dir=BASE_DIR
+            # The default is the file centrala.sqlite3 in CENTRALA_VAR_DIR (an absolute sqlite:////... URL).
+            env.get("DATABASE_URL", f"sqlite:///{quote(str(VAR_DIR / 'centrala.sqlite3'))}"), base_dir=BASE_DIR
         )
     }
     REDIS_URL = parse_redis_url(env["REDIS_URL"]) if env.get("REDIS_URL") else None
+    # Where `manage.py mail_listener` takes mail delivered by the site's mail server (None: not run by serve).
+    MAIL_LISTENER = parse_listener_url(env["MAIL_LISTENER"]) if env.get("MAIL_LISTENER") else None
     TIME_ZONE = env_time_zone(env, "TIME_ZONE", "Europe/Warsaw")
     # System e-mail (password resets, notices). Read from the same variables as always, but
     # handed to Django 6.1's MAILERS, which replaces the EMAIL_* settings.
@@ -64,7 +74,7 @@ try:
         }
     else:
         MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-    DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "centrala@localhost")
+    DEFAULT_FROM_EMAIL = env_email(env, "DEFAULT_FROM_EMAIL", "centrala@localhost")
     SECURE_SSL_REDIRECT = env_bool(env, "SECURE_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = env_int(env, "SECURE_HSTS_SECONDS", 0, minimum=0)
     BEHIND_TLS_PROXY = env_bool(env, "BEHIND_TLS_PROXY", False)
@@ -187,8 +197,8 @@ LANGUAGE_COOKIE_NAME = "centrala_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"  # `manage.py collectstatic` target; whitenoise also reads the apps' folders
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# `manage.py collectstatic` target, created with VAR_DIR above; whitenoise also reads the apps' folders.
+STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"

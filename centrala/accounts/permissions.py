@@ -185,6 +185,17 @@ def case_audience(campaign):
     }
 
 
+def campaign_member_ids(campaign):
+    """Ids of the agents and home agents assigned to `campaign`, directly or through a team: the
+    people who may own its cases (CASE-07)."""
+    from django.db.models import Q
+
+    from centrala.accounts.models import AGENT_ROLES, User
+
+    return set(User.objects.filter(Q(pk__in=campaign.agents.values("pk")) | Q(teams__in=campaign.teams.values("pk")),
+                                   role__in=AGENT_ROLES).values_list("pk", flat=True))
+
+
 def remember_audience(campaign):
     """Read the audience of `campaign` once and keep it on this instance, for work that announces
     many cases of one campaign in one short transaction (a group of incoming e-mails)."""

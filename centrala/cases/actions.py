@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from centrala.accounts.models import AGENT_ROLES
-from centrala.accounts.permissions import case_audience, get_campaign_for_user, get_case_for_user
+from centrala.accounts.permissions import (
+    case_audience,
+    get_campaign_for_user,
+    get_case_for_user,
+    visible_campaigns,
+)
 from centrala.activities.actions import record_info
 from centrala.audit.actions import record
 from centrala.campaigns.models import CallbackRule, FormFieldKind, Status, StatusType
@@ -73,10 +78,23 @@ def callback_due(status, *, picked=None, now=None):
     return None
 
 
-def check_owner(owner):
-    """CASE-07: only active agents and home agents own cases."""
-    if owner is not None and (owner.role not in AGENT_ROLES or not owner.is_active):
+def check_owner(owner, campaign=None):
+    """CASE-07: only active agents and home agents own cases, and only cases of a campaign they
+    are assigned to (directly or through a team): an owner must be able to see what they own.
+
+    campaign: the campaign the case is (or will be) in; None checks only the role.
+    """
+    if owner is None:
+        return
+    if owner.role not in AGENT_ROLES or not owner.is_active:
         raise ValidationError({"owner": _("Only an active agent or home agent can own a case.")})
+    if campaign is not None and not _assigned(owner, campaign):
+        raise ValidationError({"owner": _("%(user)s is not assigned to the campaign “%(campaign)s”.") % {
+            "user": owner, "campaign": campaign.name}})
+
+
+def _assigned(user, campaign):
+    return visible_campaigns(user).filter(pk=campaign.pk).exists()
 
 
 def owner_by_id(raw):
@@ -146,14 +164,22 @@ def clean_form_data(form, submitted, previous, *, by_agent=False):
     """Merge submitted values into the previous data and check them (FRM-01, CASE-09).
 
     Values of hidden fields and of fields no longer on the form are kept untouched: hiding a
-    field must not lose data. Required visible fields must have a value. by_agent: fields not
-    editable by agents must keep their previous value (the card and the API both rely on this).
+    field must not lose data (a value submitted for a hidden field is ignored). A key that is no
+    field of the form is refused, as contacts refuse an unknown further field. Required visible
+    fields must have a value. by_agent: fields not editable by agents must keep their previous
+    value (the card and the API both rely on this).
     """
     data = dict(previous or {})
+    fields = list(form.fields.prefetch_related("choices")) if form is not None else []
+    keys = {field.key for field in fields}
+    errors = {
+        f"form.{key}": [_("There is no form field “%(key)s”.") % {"key": str(key)[:50]}]
+        for key in submitted if key not in keys
+    }
     if form is None:
+        if errors:
+            raise ValidationError(errors)
         return data
-    errors = {}
-    fields = list(form.fields.prefetch_related("choices"))
     for field in fields:
         if field.hidden or field.kind == FormFieldKind.BUTTON or field.key not in submitted:
             continue
@@ -206,46 +232,51 @@ def _event_payload(case, actor, changed):
     }
 
 
-@transaction.atomic
 def do_create_case(actor, *, campaign, contact, source=Source.OUTBOUND, owner=None, priority=Priority.LOW,
-                   status=None, form_data=None, subject=None, callback_at=None, check_access=True):
-    """Create a case (CASE-01). Agents may create cases only in campaigns assigned to them."""
-    if check_access:
-        campaign = get_campaign_for_user(actor, campaign.pk)
-    if not campaign.active:
-        raise ValidationError({"campaign": _("The campaign “%(name)s” is not active.") % {"name": campaign.name}})
-    script = campaign.script
-    status = status or script.initial_status
-    if status is None:
-        raise ValidationError({"status": _("The campaign's script has no initial status.")})
-    check_status(campaign, status)
-    if owner is None and actor is not None and actor.is_authenticated and actor.role in AGENT_ROLES:
-        owner = actor  # the agent who creates a case works it (and would own it on opening anyway)
-    check_owner(owner)
-    check_private_callback_owner(status, owner)
-    if source not in Source.values:
-        raise ValidationError({"source": _("Unknown source.")})
-    if priority not in Priority.values:
-        raise ValidationError({"priority": _("Unknown priority.")})
-    data = clean_form_data(script.form, form_data or {}, {}) if form_data else {}
-    if callback_at is None:
-        callback_at = callback_due(status, picked=None) if status.callback_rule != CallbackRule.PICKED else None
-    if status.callback_rule == CallbackRule.PICKED and callback_at is None:
-        callback_due(status)  # raises the clear message
-    subject = (subject or "").strip() or generated_subject(contact, campaign)
-    by = actor if actor is not None and actor.is_authenticated else None
-    case = Case.objects.create(
-        subject=subject[:250], source=source, campaign=campaign, status=status, owner=owner,
-        priority=priority, contact=contact, form_data=data, callback_at=callback_at,
-        created_by=by, updated_by=by,
-    )
-    record(by, "case.create", case, {
-        "campaign": [None, campaign.name], "status": [None, status.name], "contact": [None, str(contact)],
-        "owner": [None, str(owner) if owner else None], "source": [None, source],
-    })
-    record_info(case, by, field="created", label=_("Case created"), new=Source(source).label)
-    publish("case.created", _event_payload(case, by, ["created"]), **_audience(case))
-    return case
+                   status=None, form_data=None, subject=None, callback_at=None, check_access=True,
+                   savepoint=True):
+    """Create a case (CASE-01). Agents may create cases only in campaigns assigned to them.
+
+    savepoint=False: inside a transaction whose own savepoint covers a failure (incoming e-mail).
+    """
+    with transaction.atomic(savepoint=savepoint):
+        if check_access:
+            campaign = get_campaign_for_user(actor, campaign.pk)
+        if not campaign.active:
+            raise ValidationError({"campaign": _("The campaign “%(name)s” is not active.") % {"name": campaign.name}})
+        script = campaign.script
+        status = status or script.initial_status
+        if status is None:
+            raise ValidationError({"status": _("The campaign's script has no initial status.")})
+        check_status(campaign, status)
+        if owner is None and actor is not None and actor.is_authenticated and actor.role in AGENT_ROLES:
+            owner = actor  # the agent who creates a case works it (and would own it on opening anyway)
+        check_owner(owner, campaign)
+        check_private_callback_owner(status, owner)
+        if source not in Source.values:
+            raise ValidationError({"source": _("Unknown source.")})
+        if priority not in Priority.values:
+            raise ValidationError({"priority": _("Unknown priority.")})
+        data = clean_form_data(script.form, form_data or {}, {},
+                               by_agent=getattr(actor, "role", None) in AGENT_ROLES) if form_data else {}
+        # As do_update_case: the status's rule decides (STS-02). A given time is used only by a
+        # status whose time the agent picks; relative and absolute rules compute their own, and
+        # a status without a callback has none.
+        callback_at = callback_due(status, picked=callback_at)
+        subject = (subject or "").strip() or generated_subject(contact, campaign)
+        by = actor if actor is not None and actor.is_authenticated else None
+        case = Case.objects.create(
+            subject=subject[:250], source=source, campaign=campaign, status=status, owner=owner,
+            priority=priority, contact=contact, form_data=data, callback_at=callback_at,
+            created_by=by, updated_by=by,
+        )
+        record(by, "case.create", case, {
+            "campaign": [None, campaign.name], "status": [None, status.name], "contact": [None, str(contact)],
+            "owner": [None, str(owner) if owner else None], "source": [None, source],
+        })
+        record_info(case, by, field="created", label=_("Case created"), new=Source(source).label)
+        publish("case.created", _event_payload(case, by, ["created"]), **_audience(case))
+        return case
 
 
 @transaction.atomic
@@ -288,6 +319,8 @@ def do_update_case(actor, case_id, *, base_version, changes, confirm_campaign_ch
             raise ValidationError({"campaign": _("The campaign's script has no initial status.")})
         case.campaign, case.status, case.form_data, case.callback_at = campaign, new_status, {}, None
         status = None
+        if "owner" not in changes and case.owner is not None and not _assigned(case.owner, campaign):
+            case.owner = None  # CASE-07: an owner not assigned to the new campaign could not even see it
         changes = {k: v for k, v in changes.items() if k not in ("form_data", "status", "callback_at")}
     if "subject" in changes:
         subject = (changes["subject"] or "").strip()
@@ -304,7 +337,7 @@ def do_update_case(actor, case_id, *, base_version, changes, confirm_campaign_ch
         except (TypeError, ValueError):
             raise ValidationError({"priority": _("Unknown priority.")}) from None
     if "owner" in changes:
-        check_owner(changes["owner"])
+        check_owner(changes["owner"], case.campaign)  # the campaign the case ends up in
         case.owner = changes["owner"]
     if "contact" in changes:
         case.contact = changes["contact"]

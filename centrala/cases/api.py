@@ -315,7 +315,11 @@ def get_case(request, case_id: int):
 @router.post(
     "/cases", response={201: CaseOut}, summary="Create a case", openapi_extra=problems(403, 422),
     description="Agents create cases only in campaigns assigned to them and own what they create unless "
-                "`owner_id` says otherwise. Without `status_id` the script's initial status is used.",
+                "`owner_id` says otherwise; an owner must be an agent or home agent assigned to the campaign "
+                "(directly or through a team). Without `status_id` the script's initial status is used. "
+                "`callback_at` is used only by a status whose callback time the agent picks (and is needed "
+                "then); other statuses compute their own due time or have none. `form_data` keys that are "
+                "no field of the campaign's form are refused (422).",
 )
 def create_case(request, data: CaseIn):
     check_can(request.auth, "work_cases")
@@ -344,7 +348,8 @@ _NOT_NULL = ("subject", "source", "status_id", "priority", "campaign_id", "conta
     openapi_extra=problems(403, 404, 422),
     description="Send `version` and only the fields to change. 409 when the case changed since `version` "
                 "(the answer holds the current case). Changing `campaign_id` needs "
-                "`confirm_campaign_change: true` because the form data is lost (422 otherwise).",
+                "`confirm_campaign_change: true` because the form data is lost (422 otherwise). `owner_id` "
+                "must be an agent or home agent assigned to the case's campaign.",
 )
 def update_case(request, case_id: int, data: CasePatch):
     _check_visible(request.auth, case_id)

@@ -24,7 +24,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from centrala.accounts.permissions import can, case_audience, get_campaign_for_user, visible_campaign_ids, visible_cases
+from centrala.accounts.permissions import (
+    can,
+    campaign_member_ids,
+    case_audience,
+    get_campaign_for_user,
+    visible_campaign_ids,
+    visible_cases,
+)
 from centrala.activities.models import Activity, ActivityKind
 from centrala.audit.models import AuditEntry
 from centrala.campaigns.models import CallbackRule, Campaign, Status, StatusType
@@ -200,6 +207,7 @@ class _Context:
             self.owner_campaigns = visible_campaign_ids(self.owner)
         if job.action == "move_campaign":
             self.campaign = Campaign.objects.select_related("script__initial_status").get(pk=self.params["campaign"])
+            self.campaign_members = campaign_member_ids(self.campaign)
         self.audiences = {}
 
     def audience(self, campaign_id):
@@ -212,7 +220,7 @@ class _Context:
 # What each action reads of a case besides its own columns (its rule and its audit's "before"),
 # and whether it needs the form data: the rest is not loaded.
 RELATED = {"set_status": ("campaign", "status"), "set_owner": ("status", "owner"),
-           "move_campaign": ("campaign", "status")}
+           "move_campaign": ("campaign", "status", "owner")}
 READS_FORM = frozenset({"set_status", "move_campaign"})
 
 
@@ -254,7 +262,14 @@ def _decide(context, case, refused):
         campaign = context.campaign
         if case.campaign_id == campaign.pk:
             return {}
-        return {"campaign": campaign, "status": campaign.script.initial_status, "form_data": {}, "callback_at": None}
+        changes = {"campaign": campaign, "status": campaign.script.initial_status, "form_data": {}, "callback_at": None}
+        if case.owner_id is not None and case.owner_id not in context.campaign_members:
+            changes["owner"] = None  # CASE-07: an owner not assigned to the new campaign lets the case go
+        owner_after = changes["owner"] if "owner" in changes else case.owner
+        if changes["status"].type == StatusType.PRIVATE_CALLBACK and owner_after is None:
+            _refuse(refused, _("A private callback needs an owner."), case)
+            return None
+        return changes
     if action == "set_source":
         return {} if case.source == context.params["source"] else {"source": context.params["source"]}
     if action == "set_priority":

@@ -205,17 +205,22 @@ def clean_extra(actor, submitted, previous, campaign_ids, *, required=True):
 
     Values of fields the actor may not change (hidden, or not editable by agents) must come back
     unchanged; values of fields no longer defined are kept, so nothing typed is ever lost.
-    required=False skips the required-field rule (a contact made from an e-mail, which the agent
-    completes later).
+    A field of one campaign applies only when that campaign is among campaign_ids (the campaigns
+    the contact is worked in, or created for); for the contact, any other campaign's field does
+    not exist. required=False skips the required-field rule (a contact made from an e-mail,
+    which the agent completes later).
     """
     data = dict(previous or {})
     errors = {}
     submitted = submitted or {}
     if not isinstance(submitted, dict):
         raise ValidationError({"extra": _("Further fields must be given as an object of key: value.")})
+    campaign_ids = set(campaign_ids or ())
     defined = {f.key: f for f in ContactField.objects.filter(key__in=list(submitted))} if submitted else {}
     for key, value in submitted.items():
         field = defined.get(key)
+        if field is not None and field.campaign_id is not None and field.campaign_id not in campaign_ids:
+            field = None  # another campaign's field (SCC-05)
         if field is None:
             errors[f"extra.{key}"] = _("There is no contact field “%(key)s”.") % {"key": str(key)[:50]}
             continue
@@ -310,21 +315,25 @@ def check_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campa
     )
 
 
-@transaction.atomic
-def do_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, required=True, **fields):
+def do_create_contact(actor, kind, *, phones=(), emails=(), extra=None, campaign=None, required=True, savepoint=True,
+                      **fields):
     """Create a person or a company (CON-01). campaign: the campaign the contact is created for
     (e.g. from a case card), whose required further fields must then be filled in; required=False
-    for a contact that arrives incomplete by itself (a new e-mail sender) and is completed later."""
-    cleaned = check_create_contact(actor, kind, phones=phones, emails=emails, extra=extra, campaign=campaign,
-                                   required=required, **fields)
-    by = _by(actor)
-    contact = Contact(kind=kind, extra=cleaned["extra"], created_by=by, **cleaned["values"])
-    contact.save()
-    _write_phones(contact, cleaned["phones"])
-    _write_emails(contact, cleaned["emails"])
-    after = _state(contact, cleaned["phones"], cleaned["emails"])
-    record(by, "contact.create", contact, diff({}, {k: v for k, v in after.items() if v not in ("", [], None)}))
-    return contact
+    for a contact that arrives incomplete by itself (a new e-mail sender) and is completed later.
+
+    savepoint=False: inside a transaction whose own savepoint covers a failure (incoming e-mail).
+    """
+    with transaction.atomic(savepoint=savepoint):
+        cleaned = check_create_contact(actor, kind, phones=phones, emails=emails, extra=extra, campaign=campaign,
+                                       required=required, **fields)
+        by = _by(actor)
+        contact = Contact(kind=kind, extra=cleaned["extra"], created_by=by, **cleaned["values"])
+        contact.save()
+        _write_phones(contact, cleaned["phones"])
+        _write_emails(contact, cleaned["emails"])
+        after = _state(contact, cleaned["phones"], cleaned["emails"])
+        record(by, "contact.create", contact, diff({}, {k: v for k, v in after.items() if v not in ("", [], None)}))
+        return contact
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ check_* validate input and access; do_* change state, write the audit trail, not
 the live events (after commit). Views parse, call and render.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,7 +22,8 @@ from centrala.accounts.permissions import can, check_can
 from centrala.audit.actions import diff, record
 from centrala.contacts.actions import contact_match
 from centrala.contacts.models import Contact
-from centrala.notifications.actions import do_notify
+from centrala.notifications.actions import do_notify, do_settle
+from centrala.notifications.models import Notification
 from centrala.realtime.publish import publish
 
 from . import access
@@ -68,6 +70,11 @@ def _text(value, limit):
 
 def _long_text(value):
     return str(value or "").strip()[:TEXT_MAX]
+
+
+# "message % params" rendered when it is read, so each notification is in its recipient's language
+# (a lazy translation's % renders it at once, in the actor's).
+_format_lazy = lazy(lambda message, params: str(message) % params, str)
 
 
 # --- live events ------------------------------------------------------------------------------------
@@ -243,8 +250,8 @@ def traffic_url(traffic):
 
 def _notification_title(traffic):
     if traffic.channel == Channel.CALL:
-        return gettext_lazy("Incoming call: %(goal)s") % {"goal": traffic.goal.name}
-    return gettext_lazy("Visitor waiting: %(goal)s") % {"goal": traffic.goal.name}
+        return _format_lazy(gettext_lazy("Incoming call: %(goal)s"), {"goal": traffic.goal.name})
+    return _format_lazy(gettext_lazy("Visitor waiting: %(goal)s"), {"goal": traffic.goal.name})
 
 
 def _notification_body(traffic):
@@ -285,6 +292,32 @@ def do_register_traffic(actor, **fields):
     return traffic
 
 
+def traffic_notifications(traffic):
+    """The bell notifications a traffic record sent (to the chosen employee or the goal's
+    specialists); looked up by recipient, which the notifications are indexed on."""
+    recipients = set(traffic.goal.specialists.values_list("pk", flat=True))
+    if traffic.assigned_to_id:
+        recipients.add(traffic.assigned_to_id)
+    return Notification.objects.filter(
+        recipient_id__in=recipients, kind=NOTIFICATION_KIND, url=traffic_url(traffic)
+    ).select_related("recipient")
+
+
+def _settle_notifications(traffic, taker):
+    """Someone took the traffic: the notifications it sent are no longer waiting for anyone. The
+    taker's own is marked read; everyone else's is marked read and says who took it, and their
+    bells follow live (DLR-03: "the rest see it taken")."""
+    notes = list(traffic_notifications(traffic))
+    do_settle([note for note in notes if note.recipient_id == taker.pk and note.read_at is None])
+    taken = [note for note in notes if note.recipient_id != taker.pk]
+
+    def body(note):
+        text = _("Taken by %(name)s") % {"name": taker}
+        return f"{text} · {note.body}" if note.body else text
+
+    do_settle(taken, body=body)
+
+
 # --- taking and processing --------------------------------------------------------------------------
 
 @transaction.atomic
@@ -305,6 +338,7 @@ def do_take_traffic(actor, traffic):
             raise ValidationError(_("This traffic is already closed."))
         raise TrafficTaken(traffic)
     record(actor, "traffic.take", traffic, {"taken_by": [None, str(actor)]})
+    _settle_notifications(traffic, actor)
     _publish(traffic, "taken", actor)
     return traffic
 
@@ -359,8 +393,36 @@ def parse_amount(value, field, message):
     return amount
 
 
+def open_bookings(user, contact):
+    """The client's open service pre-bookings `user` may see, the one booked nearest to now first:
+    a vehicle arrival offers to close the one the client came for (seed 2.3)."""
+    if contact is None:
+        return []
+    bookings = list(access.visible_documents(user).filter(
+        kind=DocumentKind.BOOKING, status=DocumentStatus.OPEN, contact=contact, arrival__isnull=True,
+    ).select_related("vehicle"))
+    now = timezone.now()
+    return sorted(bookings, key=lambda b: (abs((b.scheduled_at or now) - now), -b.pk))
+
+
+def check_booking(actor, traffic, booking_id):
+    """The open pre-booking of the traffic's client a vehicle arrival fulfils, or None."""
+    if not booking_id:
+        return None
+    try:
+        booking = access.get_document_for_user(actor, booking_id)
+    except Document.DoesNotExist:
+        booking = None
+    if (booking is None or booking.kind != DocumentKind.BOOKING or traffic.contact_id is None
+            or booking.contact_id != traffic.contact_id):
+        raise ValidationError({"booking": _("That is not a pre-booking of this client.")})
+    if not booking.is_open:
+        raise ValidationError({"booking": _("That pre-booking is already closed.")})
+    return booking
+
+
 def check_document(actor, traffic, *, kind, subject="", scheduled_at=None, vehicle_id=None, mileage=None,
-                   work=""):
+                   work="", booking_id=None):
     errors = {}
     if kind not in DocumentKind.values:
         errors["kind"] = _("Choose what to create.")
@@ -385,27 +447,56 @@ def check_document(actor, traffic, *, kind, subject="", scheduled_at=None, vehic
             errors["mileage"] = _("Enter the mileage in whole kilometres.")
         else:
             km = int(text)
+    booking = None
+    if kind == DocumentKind.ARRIVAL and "kind" not in errors:
+        try:
+            booking = check_booking(actor, traffic, booking_id)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
-    return {"kind": kind, "subject": _text(subject, 250), "scheduled_at": when, "vehicle": vehicle or traffic.vehicle,
-            "mileage": km, "work": _text(work, 250)}
+    return {"kind": kind, "subject": _text(subject, 250), "scheduled_at": when,
+            "vehicle": vehicle or traffic.vehicle or (booking.vehicle if booking else None),
+            "mileage": km, "work": _text(work, 250), "booking": booking}
+
+
+def _lock_open_booking(booking):
+    """The pre-booking row, locked, so that two arrivals cannot both close it."""
+    booking = Document.objects.select_for_update().get(pk=booking.pk)
+    if not booking.is_open or Document.objects.filter(booking=booking).exists():
+        raise ValidationError({"booking": _("That pre-booking is already closed.")})
+    return booking
+
+
+def _close_booking_on_arrival(actor, booking, arrival):
+    """The client came for the pre-booking: it is closed, and shows the arrival (booking.arrival)."""
+    booking.status, booking.closed_at = DocumentStatus.CLOSED, timezone.now()
+    booking.save(update_fields=["status", "closed_at", "updated_at"])
+    record(actor, "dealership_document.arrived", booking, {
+        "status": [DocumentStatus.OPEN, DocumentStatus.CLOSED], "arrival": [None, arrival.number],
+    })
 
 
 @transaction.atomic
 def do_create_document(actor, traffic, **fields):
     """Process the traffic into a new document (worksheet, pre-booking or vehicle arrival with its
-    repair order); the traffic is then processed and linked to it."""
+    repair order); the traffic is then processed and linked to it. A vehicle arrival given the
+    client's open pre-booking (booking_id) closes it and is linked to it (seed 2.3)."""
     traffic = _lock_for_processing(actor, traffic)
     cleaned = check_document(actor, traffic, **fields)
     now = timezone.now()
     kind = cleaned["kind"]
+    booking = cleaned["booking"] and _lock_open_booking(cleaned["booking"])
+    subject = cleaned["subject"] or (booking.subject if booking else "")
     document = Document.objects.create(
         kind=kind, department=traffic.department, contact=traffic.contact, vehicle=cleaned["vehicle"],
-        subject=cleaned["subject"] or traffic.vehicle_description or str(traffic.goal.name),
+        subject=subject or traffic.vehicle_description or str(traffic.goal.name),
         note=traffic.note, responsible=actor, created_by=actor,
         scheduled_at=cleaned["scheduled_at"], mileage=cleaned["mileage"],
-        arrived_at=now if kind == DocumentKind.ARRIVAL else None,
+        arrived_at=now if kind == DocumentKind.ARRIVAL else None, booking=booking,
     )
+    if booking is not None:
+        _close_booking_on_arrival(actor, booking, document)
     if kind == DocumentKind.ARRIVAL:
         document.repair_order_number = f"RO-{document.pk}"
         document.save(update_fields=["repair_order_number"])
@@ -418,7 +509,7 @@ def do_create_document(actor, traffic, **fields):
     record(actor, "dealership_document.create", document, {
         "kind": [None, document.get_kind_display()], "client": [None, str(document.contact or "") or None],
         "subject": [None, document.subject], "booked_for": [None, document.scheduled_at],
-        "traffic": [None, traffic.pk],
+        "traffic": [None, traffic.pk], "booking": [None, booking.number if booking else None],
     })
     _close(actor, traffic, state=TrafficState.PROCESSED, outcome=TrafficOutcome.CREATED, document=document)
     record(actor, "traffic.process", traffic, {"document": [None, document.number], "outcome": [None, "created"]})
@@ -494,6 +585,7 @@ def do_link_case(actor, traffic, *, campaign=None, case_id=None):
         if traffic.taken_by_id is None:
             traffic.taken_by, traffic.taken_at = actor, timezone.now()
             fields.update(taken_by=actor, taken_at=traffic.taken_at)
+            _settle_notifications(traffic, actor)
         _close(actor, traffic, state=TrafficState.PROCESSED, outcome=TrafficOutcome.CASE, **fields)
     else:
         traffic.case = case
@@ -505,9 +597,15 @@ def do_link_case(actor, traffic, *, campaign=None, case_id=None):
 
 # --- documents --------------------------------------------------------------------------------------
 
-def search_documents(user, q="", *, contact=None, limit=20):
-    """Documents `user` may see matching q (number "WS-12" / "12", client, subject, plate); the
-    client's open documents first, then other open ones, then closed, newest first."""
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def document_queryset(user, q="", *, contact=None, kinds=(), statuses=(), department_ids=(), created_from=None,
+                      created_to=None):
+    """Documents `user` may see (access.visible_documents) matching q (number "WS-12" / "12",
+    client, subject, plate) and the filters (created_from/created_to: dates, both days included);
+    the client's open documents first, then other open ones, then closed, newest first."""
     from django.db.models import Case, IntegerField, Value, When
 
     documents = access.visible_documents(user).select_related("contact", "vehicle", "department")
@@ -521,13 +619,25 @@ def search_documents(user, q="", *, contact=None, limit=20):
         if len(plate) >= 3:
             condition |= Q(vehicle__plate_key__contains=plate)
         documents = documents.filter(condition)
+    if kinds:
+        documents = documents.filter(kind__in=kinds)
+    if statuses:
+        documents = documents.filter(status__in=statuses)
+    if department_ids:
+        documents = documents.filter(department_id__in=department_ids)
+    if created_from:
+        documents = documents.filter(created_at__gte=_day_start(created_from))
+    if created_to:
+        documents = documents.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
     rank = [When(status=DocumentStatus.OPEN, then=Value(1))]
     if contact is not None:
         rank.insert(0, When(contact=contact, status=DocumentStatus.OPEN, then=Value(0)))
-    return list(
-        documents.annotate(rank=Case(*rank, default=Value(2), output_field=IntegerField()))
-        .order_by("rank", "-pk")[:limit]
-    )
+    return documents.annotate(rank=Case(*rank, default=Value(2), output_field=IntegerField())).order_by("rank", "-pk")
+
+
+def search_documents(user, q="", *, contact=None, limit=20):
+    """The first `limit` of document_queryset: the document search of the traffic card."""
+    return list(document_queryset(user, q, contact=contact)[:limit])
 
 
 def _check_document_open(document):

@@ -328,18 +328,62 @@ TRAFFIC_LISTS = {
 
 HISTORY_SHOWN = 50
 
+# The order of a client's history: newest first; at the same moment traffic, then documents, cases,
+# calls; then the newest row first. A page ends at its last item, and the next ("older") page
+# starts right after it: the cursor is that item's (when, kind, pk).
+HISTORY_KINDS = ("traffic", "document", "case", "call")
+
 
 class HistoryItem:
     """One line of a client's history: what it was, when, and the card it opens."""
 
-    def __init__(self, kind, kind_label, when, title, detail="", url=None, state="", recordings=()):
+    def __init__(self, kind, kind_label, when, title, detail="", url=None, state="", recordings=(), pk=None):
         self.kind, self.kind_label, self.when = kind, kind_label, when
         self.title, self.detail, self.url, self.state = title, detail, url, state
         self.recordings = list(recordings)
+        self.pk = pk
+
+    @property
+    def order(self):
+        return (self.when, -HISTORY_KINDS.index(self.kind), self.pk)
+
+    @property
+    def cursor(self):
+        """Where the next, older page starts: "<when>~<kind>~<pk>"."""
+        return f"{self.when.isoformat()}~{self.kind}~{self.pk}"
 
 
-def _traffic_items(user, contact, limit):
-    rows = journal_rows(user).filter(contact=contact).select_related(
+def parse_history_cursor(value):
+    """(when, kind, pk) of a cursor made by HistoryItem.cursor, or None for anything else."""
+    from django.utils.dateparse import parse_datetime
+
+    parts = str(value or "").split("~")
+    if len(parts) != 3 or parts[1] not in HISTORY_KINDS or not parts[2].isdigit() or len(parts[2]) > 18:
+        return None
+    try:
+        when = parse_datetime(parts[0])
+    except ValueError:
+        return None
+    if when is None or timezone.is_naive(when):
+        return None
+    return when, parts[1], int(parts[2])
+
+
+def _older(queryset, field, kind, before):
+    """The rows of one source that come after the cursor `before` in the history's order."""
+    if before is None:
+        return queryset
+    when, cursor_kind, pk = before
+    rank, cursor_rank = HISTORY_KINDS.index(kind), HISTORY_KINDS.index(cursor_kind)
+    if rank < cursor_rank:  # at the cursor's moment this kind comes before the cursor's
+        return queryset.filter(**{f"{field}__lt": when})
+    if rank > cursor_rank:
+        return queryset.filter(**{f"{field}__lte": when})
+    return queryset.filter(Q(**{f"{field}__lt": when}) | Q(**{field: when, "pk__lt": pk}))
+
+
+def _traffic_items(user, contact, limit, before=None):
+    rows = _older(journal_rows(user).filter(contact=contact), "registered_at", "traffic", before).select_related(
         "goal", "taken_by", "assigned_to", "document", "vehicle").order_by("-registered_at", "-id")[:limit]
     for traffic in rows:
         employee = _employee(traffic)
@@ -348,12 +392,13 @@ def _traffic_items(user, contact, limit):
             _document_text(traffic) if traffic.document_id else "") if part)
         label = _("Traffic: %(channel)s") % {"channel": traffic.get_channel_display()}
         yield HistoryItem("traffic", label, traffic.registered_at,
-                          f"#{traffic.pk} {traffic.goal.name}", detail, traffic_url(traffic), traffic.state)
+                          f"#{traffic.pk} {traffic.goal.name}", detail, traffic_url(traffic), traffic.state,
+                          pk=traffic.pk)
 
 
-def _document_items(user, contact, limit):
-    rows = history_documents(user).filter(contact=contact).select_related("vehicle", "responsible").order_by(
-        "-created_at", "-id")[:limit]
+def _document_items(user, contact, limit, before=None):
+    rows = _older(history_documents(user).filter(contact=contact), "created_at", "document", before).select_related(
+        "vehicle", "responsible").order_by("-created_at", "-id")[:limit]
     for document in rows:
         detail = " · ".join(str(part) for part in (
             document.get_status_display(), document.vehicle or "", document.responsible or "",
@@ -361,28 +406,29 @@ def _document_items(user, contact, limit):
             if document.scheduled_at else "") if part)
         title = f"{document.number} {document.subject}".strip()
         yield HistoryItem("document", document.get_kind_display(), document.created_at, title, detail,
-                          document_url(document), document.status)
+                          document_url(document), document.status, pk=document.pk)
 
 
-def _case_items(user, contact, limit):
+def _case_items(user, contact, limit, before=None):
     from centrala.accounts.permissions import visible_cases
 
-    rows = visible_cases(user).filter(contact=contact).select_related("campaign", "status", "owner").order_by(
-        "-created_at", "-id")[:limit]
+    rows = _older(visible_cases(user).filter(contact=contact), "created_at", "case", before).select_related(
+        "campaign", "status", "owner").order_by("-created_at", "-id")[:limit]
     for case in rows:
         detail = " · ".join(str(part) for part in (case.campaign.name, case.status.name, case.owner or "") if part)
         yield HistoryItem("case", _("Case"), case.created_at, f"#{case.pk} {case.subject}", detail,
-                          reverse("cases:card", args=[case.pk]))
+                          reverse("cases:card", args=[case.pk]), pk=case.pk)
 
 
-def _call_items(user, contact, limit):
+def _call_items(user, contact, limit, before=None):
     from centrala.accounts.permissions import visible_cases
     from centrala.activities.lists import on_cases
     from centrala.activities.models import Activity, ActivityKind
     from centrala.activities.templatetags.activities import duration
 
     calls = on_cases(Activity.objects.filter(contact=contact, kind=ActivityKind.CALL), visible_cases(user))
-    rows = calls.select_related("author").prefetch_related("attachments").order_by("-created_at", "-id")[:limit]
+    rows = _older(calls, "created_at", "call", before).select_related("author").prefetch_related(
+        "attachments").order_by("-created_at", "-id")[:limit]
     for call in rows:
         data = call.data or {}
         direction = {"in": _("Incoming"), "out": _("Outgoing")}.get(data.get("direction"), "")
@@ -392,15 +438,18 @@ def _call_items(user, contact, limit):
         recordings = [(attachment.name, reverse("activities:download", args=[attachment.pk]))
                       for attachment in call.attachments.all() if attachment.content_type.startswith("audio/")]
         yield HistoryItem("call", _("Phone call"), call.created_at, f"{_('Case')} #{call.case_id}", detail,
-                          reverse("cases:card", args=[call.case_id]) + f"#activity-{call.pk}", recordings=recordings)
+                          reverse("cases:card", args=[call.case_id]) + f"#activity-{call.pk}", recordings=recordings,
+                          pk=call.pk)
 
 
-def client_history(user, contact, limit=HISTORY_SHOWN):
+def client_history(user, contact, limit=HISTORY_SHOWN, before=None):
     """Everything `user` may see of the client, newest first: traffic, documents, cases and calls.
     Each source gives its newest `limit` (one query each), so the merged newest `limit` are right.
+    `before` (parse_history_cursor) starts the page after that item: following each page's last
+    item.cursor reaches every item once, however long the history.
     Returns (items, truncated): truncated when there was more than `limit` in all."""
     items = []
     for source in (_traffic_items, _document_items, _case_items, _call_items):
-        items += source(user, contact, limit + 1)
-    items.sort(key=lambda item: item.when, reverse=True)
+        items += source(user, contact, limit + 1, before)
+    items.sort(key=lambda item: item.order, reverse=True)
     return items[:limit], len(items) > limit

@@ -2,6 +2,8 @@
 client's history, as a fragment the contact card loads and as a page of its own for
 receptionists and specialists, who do not open contact cards (they do not work cases)."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET
 from centrala.accounts.permissions import can, get_contact_for_user, login_required
 from centrala.contacts.models import Contact
 
-from .journal import client_history
+from .journal import client_history, parse_history_cursor
 
 
 def get_client_for_user(user, contact_id):
@@ -33,11 +35,16 @@ def get_client_for_user(user, contact_id):
 
 
 def _history_context(request, contact):
-    items, truncated = client_history(request.user, contact)
+    before = parse_history_cursor(request.GET.get("before"))
+    items, truncated = client_history(request.user, contact, before=before)
+    older = urlencode({"before": items[-1].cursor}) if truncated else ""
     return {
         "contact": contact,
         "history": items,
         "history_truncated": truncated,
+        # Pages of the history: the first (newest) page, and the next older one from its last item.
+        "history_paged": before is not None,
+        "history_older": older,
         "vehicles": list(contact.vehicles.order_by("make", "model", "pk")),
         "can_journal": can(request.user, "view_traffic_journal"),
         "can_work_cases": can(request.user, "work_cases"),

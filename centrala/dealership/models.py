@@ -142,7 +142,7 @@ class Document(models.Model):
 
     worksheet: a sales lead; booking: a service pre-booking at scheduled_at (rescheduling keeps
     BookingChange history); arrival: a vehicle handed in for repair, with its repair order
-    (repair_order_number and RepairOrderLine rows).
+    (repair_order_number and RepairOrderLine rows) and the pre-booking it fulfils, if any.
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
@@ -172,6 +172,12 @@ class Document(models.Model):
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     mileage = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
     repair_order_number = models.CharField(_("repair order"), max_length=30, blank=True)
+    # arrival: the service pre-booking the client came for (closed when the car arrived);
+    # the booking reaches its arrival as booking.arrival.
+    booking = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="arrival",
+        verbose_name=_("pre-booking"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -201,6 +207,14 @@ class Document(models.Model):
     @property
     def is_open(self):
         return self.status == DocumentStatus.OPEN
+
+    @property
+    def fulfilled_by(self):
+        """A pre-booking's vehicle arrival (the client came), or None."""
+        try:
+            return self.arrival
+        except Document.DoesNotExist:
+            return None
 
 
 class BookingChange(models.Model):

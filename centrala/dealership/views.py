@@ -1,10 +1,16 @@
 """The reception desk (DLR-02/03), the traffic card and its processing (DLR-04/05), documents."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import OperationalError
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +21,7 @@ from . import access, actions
 from .models import (
     Channel,
     ContactGoal,
+    Department,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -26,6 +33,13 @@ from .models import (
 DESK = "dealership/desk.html"
 CARD = "dealership/traffic.html"
 DOCUMENT = "dealership/document.html"
+DOCUMENTS_PAGE_SIZE = 50
+
+log = logging.getLogger(__name__)
+
+
+def _busy_message():
+    return _("The database was busy and the traffic was not changed. Try again in a moment.")
 
 
 def _errors(error):
@@ -43,11 +57,13 @@ def _first_error(error):
 # --- the reception desk -------------------------------------------------------------------------
 
 def _waiting(now=None):
-    """What the desk watches: traffic nobody has taken yet (visitors in the waiting queue first)."""
+    """What the desk watches: traffic nobody has taken yet, visitors in the waiting queue first
+    (they stand at the desk), then calls, each oldest first."""
+    visits_first = Case(When(channel=Channel.VISIT, then=Value(0)), default=Value(1), output_field=IntegerField())
     return list(
         Traffic.objects.filter(state=TrafficState.WAITING)
         .select_related("goal", "contact", "assigned_to", "vehicle")
-        .order_by("registered_at", "id")[:100]
+        .order_by(visits_first, "registered_at", "id")[:100]
     )
 
 
@@ -197,12 +213,12 @@ def vehicle_add(request, contact_id):
 def _my_open_traffic(user):
     queryset = access.processable_traffic(user).filter(state__in=[TrafficState.WAITING, TrafficState.TAKEN])
     if not user.is_supervisor:
-        # A specialist's list: what was sent to them, what they took, and their goals' broadcasts.
+        # A specialist's list: what was sent to them, what they took, and their goals' broadcasts,
+        # including those another specialist took and is processing (the rest see it taken).
         from django.db.models import Q
 
         queryset = queryset.filter(
-            Q(assigned_to=user) | Q(taken_by=user)
-            | Q(assigned_to__isnull=True, taken_by__isnull=True, goal__specialists=user)
+            Q(assigned_to=user) | Q(taken_by=user) | Q(assigned_to__isnull=True, goal__specialists=user)
         ).distinct()
     return list(queryset.select_related("goal", "contact", "assigned_to", "taken_by", "vehicle")
                 .order_by("registered_at", "id")[:200])
@@ -220,7 +236,7 @@ def my_traffic(request):
 # --- the traffic card -----------------------------------------------------------------------------
 
 CARD_RELATED = ("goal", "department", "contact", "vehicle", "assigned_to", "registered_by", "taken_by",
-                "processed_by", "ignore_reason", "document", "case")
+                "processed_by", "ignore_reason", "document", "document__arrival", "document__booking", "case")
 
 
 def _get_traffic(request, traffic_id):
@@ -242,6 +258,7 @@ def _card_context(request, traffic, **extra):
         context["reasons"] = list(IgnoreReason.objects.filter(active=True))
         context["vehicles"] = list(traffic.contact.vehicles.all()) if traffic.contact_id else []
         context["documents"] = actions.search_documents(user, contact=traffic.contact, limit=10)
+        context["bookings"] = actions.open_bookings(user, traffic.contact)
     if can(user, "work_cases") and processor and not traffic.case_id:
         context["campaigns"] = list(visible_campaigns(user).filter(active=True))
     context.update(extra)
@@ -258,6 +275,8 @@ def traffic_card(request, traffic_id):
             actions.do_take_traffic(request.user, traffic)
         except (actions.TrafficTaken, ValidationError, Traffic.DoesNotExist):
             pass
+        except OperationalError:  # the card still opens; taking it is offered by its button
+            log.warning("could not take traffic %s on opening its card", traffic.pk, exc_info=True)
         traffic = _get_traffic(request, traffic_id)
     template = CARD + "#card" if request.htmx else CARD
     return render(request, template, _card_context(request, traffic))
@@ -278,12 +297,27 @@ def _after_action(request, traffic, error=None, field_errors=None, values=None):
     return render(request, CARD, context, status=409 if isinstance(error, actions.TrafficTaken) else 400)
 
 
+def _take(user, traffic):
+    """do_take_traffic, once more after a database conflict (a lock wait that ran out, a
+    serialization failure, SQLite busy): by then the other taker has usually won, and the second
+    attempt says who (TrafficTaken); a second conflict is left to the caller."""
+    try:
+        return actions.do_take_traffic(user, traffic)
+    except OperationalError:
+        log.warning("taking traffic %s met a database conflict; trying once more", traffic.pk, exc_info=True)
+    return actions.do_take_traffic(user, traffic)
+
+
 @login_required
 @require_POST
 def traffic_take(request, traffic_id):
     traffic = _processable(request, traffic_id)
     try:
-        actions.do_take_traffic(request.user, traffic)
+        _take(request.user, traffic)
+    except OperationalError:
+        log.warning("could not take traffic %s", traffic.pk, exc_info=True)
+        messages.error(request, _busy_message())
+        return redirect("dealership:traffic", traffic.pk)
     except actions.TrafficTaken as taken:
         messages.error(request, taken.message)
         return redirect("dealership:traffic", traffic.pk)
@@ -299,6 +333,9 @@ def _run(request, traffic, action, success, **kwargs):
         result = action(request.user, traffic, **kwargs)
     except actions.TrafficTaken as taken:
         return _after_action(request, traffic, error=taken.message)
+    except OperationalError:
+        log.warning("could not process traffic %s", traffic.pk, exc_info=True)
+        return _after_action(request, traffic, error=_busy_message(), values=request.POST)
     except ValidationError as error:
         return _after_action(request, traffic, error=_first_error(error), field_errors=_errors(error),
                              values=request.POST)
@@ -316,6 +353,7 @@ def traffic_create_document(request, traffic_id):
         lambda d: _("%(kind)s %(number)s created.") % {"kind": d.get_kind_display(), "number": d.number},
         kind=post.get("kind", ""), subject=post.get("subject", ""), scheduled_at=post.get("scheduled_at", ""),
         vehicle_id=post.get("doc_vehicle") or None, mileage=post.get("mileage", ""), work=post.get("work", ""),
+        booking_id=post.get("booking") or None,
     )
 
 
@@ -357,7 +395,7 @@ def traffic_case(request, traffic_id):
 
 # --- documents ---------------------------------------------------------------------------------------
 
-DOCUMENT_RELATED = ("contact", "vehicle", "department", "responsible", "created_by")
+DOCUMENT_RELATED = ("contact", "vehicle", "department", "responsible", "created_by", "booking", "arrival")
 
 
 def _get_document(request, document_id):
@@ -379,12 +417,39 @@ def _document_context(request, document, **extra):
     return context
 
 
+def _document_filters(params):
+    """The document journal's filters from the query string; values it does not know are left
+    out: kind, status and department (each may repeat), created from/to (dates, both included)."""
+    def day(name):
+        try:
+            return parse_date((params.get(name) or "").strip())
+        except ValueError:
+            return None
+
+    return {
+        "kinds": [v for v in params.getlist("kind") if v in DocumentKind.values],
+        "statuses": [v for v in params.getlist("status") if v in DocumentStatus.values],
+        "department_ids": [int(v) for v in params.getlist("department") if v.isdigit() and len(v) <= 18],
+        "created_from": day("from"),
+        "created_to": day("to"),
+    }
+
+
 @requires("process_traffic")
 @require_GET
 def document_list(request):
+    """The document journal: every document the user may see, with search, filters and pages."""
     q = request.GET.get("q", "")
-    documents = actions.search_documents(request.user, q, limit=100)
-    return render(request, "dealership/documents.html", {"documents": documents, "q": q})
+    filters = _document_filters(request.GET)
+    documents = actions.document_queryset(request.user, q, **filters).select_related("arrival")
+    page = Paginator(documents, DOCUMENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dealership/documents.html", {
+        "page": page, "documents": page.object_list, "q": q, "filters": filters, "query": query.urlencode(),
+        "kinds": DocumentKind.choices, "statuses": DocumentStatus.choices,
+        "departments": list(Department.objects.order_by("position", "name")),
+    })
 
 
 @requires("process_traffic")

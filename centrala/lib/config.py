@@ -6,8 +6,10 @@ with one clear line instead of a traceback deep inside Django.
 """
 
 import os
+import re
 import secrets
 import zoneinfo
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -51,6 +53,80 @@ def env_list(env, name, default):
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_hosts(env, name, default, *, debug):
+    """ALLOWED_HOSTS: a comma-separated list, which may be empty only with DEBUG on (Django then
+    answers localhost); with DEBUG off an empty list would refuse every request with 400."""
+    hosts = env_list(env, name, default)
+    if not hosts and not debug:
+        raise ConfigError(
+            f"{name}={env.get(name, '')!r} lists no host name, so with DEBUG off every request would be "
+            f"refused; list the names the site answers to, e.g. {name}=centrala.example.com."
+        )
+    return hosts
+
+
+# An address as SMTP servers take it: a local part without spaces, "@", a domain name (or an
+# address literal such as [192.0.2.1]). "localhost" and other names without a dot are allowed.
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_LITERAL = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+
+
+def _is_address(address):
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL_PART.fullmatch(local) or len(address) > 254:
+        return False
+    if _LITERAL.fullmatch(domain):
+        return True
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return all(_LABEL.fullmatch(label) for label in domain.split("."))
+
+
+def env_email(env, name, default):
+    """An e-mail address, alone ("centrala@example.com") or with a name
+    ("Centrala <centrala@example.com>"), as a sender of system e-mail."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip()
+    display, address = parseaddr(value)
+    if "<" in value:
+        well_formed = value.endswith(">") and bool(address)
+    else:
+        well_formed = not display and address == value
+    if not (well_formed and _is_address(address)):
+        raise ConfigError(
+            f"{name}={raw!r} is not an e-mail address; use e.g. centrala@example.com "
+            "or Centrala <centrala@example.com>."
+        )
+    return value
+
+
+def var_dir(env, name, default, *, base_dir, subdirs=()):
+    """The directory for Centrala's own files (SQLite database, secret key, uploads, static
+    files), created with `subdirs` if missing. A relative path is taken from base_dir."""
+    raw = (env.get(name) or "").strip()
+    path = Path(base_dir) / (raw or default)
+    shown = f"{name}={raw!r}" if raw else f"{name} (default {str(path)!r})"
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{shown} is a file, not a directory; point it at a directory Centrala may write to.")
+    try:
+        for directory in (path, *(path / sub for sub in subdirs)):
+            directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = f" at {error.filename}" if error.filename and str(error.filename) != str(path) else ""
+        raise ConfigError(
+            f"{shown} cannot be used ({error.strerror or error}{where}); "
+            "point it at a directory Centrala may create and write to."
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{shown} is not writable; point it at a directory Centrala may write to.")
+    return path
 
 
 def env_time_zone(env, name, default):
@@ -135,6 +211,19 @@ def parse_redis_url(url):
             f"{name}={url!r}: the database after the host must be a number, as in redis://host:6379/0."
         )
     return url.strip()
+
+
+def parse_listener_url(url, name="MAIL_LISTENER"):
+    """lmtp://host:port or smtp://host:port -> {"scheme", "host", "port"} (the mail listener)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"lmtp", "smtp"} or parts.path not in ("", "/") or parts.query:
+        raise ConfigError(f"{name}={url!r} is not a listener address; use lmtp://127.0.0.1:2424 or smtp://0.0.0.0:2525.")
+    if not parts.hostname:
+        raise ConfigError(f"{name}={url!r} names no address to listen on; use lmtp://127.0.0.1:2424.")
+    port = _port(name, url, parts)
+    if port is None:
+        raise ConfigError(f"{name}={url!r} names no port; use lmtp://127.0.0.1:2424.")
+    return {"scheme": parts.scheme, "host": parts.hostname, "port": port}
 
 
 def _port(name, url, parts):

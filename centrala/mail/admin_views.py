@@ -135,6 +135,6 @@ def raw(request, inbound_id):
     try:
         handle = inbound.raw.open("rb")
     except (OSError, ValueError):
-        raise Http404("The stored copy of this message is missing.") from None
+        raise Http404(_("The stored copy of this message is missing.")) from None
     return FileResponse(handle, as_attachment=True, filename=f"message-{inbound.pk}.eml",
                         content_type="message/rfc822")

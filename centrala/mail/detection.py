@@ -1,5 +1,5 @@
 """Which incoming messages are machines talking (never answered automatically) and which look
-like spam or advertising (MAIL-02, BEY-03). No Django models here.
+like spam or advertising (MAIL-02, BEY-03). No Django models here (only translated labels).
 
 automatic_kind() names auto-replies, bounces and mailing-list mail; spam_score() adds up named
 reasons so an agent reviewing the Spam list sees why a case landed there.
@@ -7,10 +7,32 @@ reasons so an agent reviewing the Spam list sees why a case landed there.
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 AUTO_REPLY = "auto-reply"
 BOUNCE = "bounce"
 LIST = "list"
 BULK = "bulk"
+AUTOMATIC_LABELS = {
+    AUTO_REPLY: _("auto-reply"), BOUNCE: _("bounce (undelivered mail)"), LIST: _("mailing list"), BULK: _("bulk mail"),
+}
+
+# What each spam reason means, as the agent reviewing the Spam list reads it.
+REASON_LABELS = {
+    "upstream_flag": _("The receiving mail server marked it as spam"),
+    "upstream_score": _("High spam score from the receiving mail server"),
+    "upstream_level": _("High spam level from the receiving mail server"),
+    "many_links": _("Many links"),
+    "several_links": _("Several links"),
+    "advertising_words": _("Advertising words"),
+    "list_unsubscribe": _("Has an unsubscribe link (newsletter)"),
+    "bulk_precedence": _("Sent as bulk mail"),
+    "reply_to_mismatch": _("Answers go to another domain than the sender's"),
+    "all_caps_subject": _("Subject in capital letters"),
+    "exclamations": _("Many exclamation marks in the subject"),
+    "no_sender": _("No sender address"),
+    "html_only_links": _("Only formatted text with links, no plain text"),
+}
 
 DAEMON_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 NOREPLY_RE = re.compile(r"^(no-?reply|do-?not-?reply|noreply-[\w-]+)@", re.I)
@@ -82,6 +104,13 @@ def automatic_kind(parsed):
     if NOREPLY_RE.match(sender):
         return AUTO_REPLY
     return ""
+
+
+def is_robot_address(address):
+    """An address that only machines read (MAILER-DAEMON, postmaster, no-reply ...): automatic
+    mail is never sent there, so two robots cannot answer each other for ever."""
+    address = (address or "").strip().lower()
+    return address.split("@", 1)[0] in DAEMON_SENDERS or bool(NOREPLY_RE.match(address))
 
 
 def _domain(address):

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AuthMethod, IncomingMailbox, Security
+from .models import AuthMethod, IncomingMailbox, Intake, Security
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,10 @@ def select(imap, folder):
 
 def test_connection(box):
     """(ok, message) for the "Test connection" button; records the outcome on saved mailboxes."""
+    if getattr(box, "intake", None) == Intake.DELIVERY:
+        from .listener import check_delivery
+
+        return check_delivery(box)
     try:
         imap = connect(box)
         try:

@@ -70,10 +70,11 @@ def ingest(mailbox, uidvalidity, uid, raw):
             if inbound is not None and inbound.state in HANDLED:
                 return inbound
             if inbound is None:
+                # The raw copy is stored first; the row is inserted once processing has decided
+                # its state, in this same transaction.
                 inbound = InboundMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, size=len(raw))
                 inbound.raw.save(f"{mailbox.pk}-{uidvalidity}-{uid}.eml", ContentFile(raw), save=False)
                 written.append(inbound.raw)
-                inbound.save()
             _process_or_quarantine(inbound, mailbox, raw, written)
     except IntegrityError:
         # Another worker stored this UID between our check and insert: it is theirs.
@@ -127,10 +128,18 @@ def _process_or_quarantine(inbound, mailbox, raw, written):
         inbound.handled_at = timezone.now()
         inbound.case = inbound.activity = None
         # What was read before the failure (sender, subject ...) helps the administrator find it.
-        inbound.save(update_fields=["state", "error", "attempts", "handled_at", "case", "activity", "message_id",
-                                    "sender", "subject", "automatic", "spam_score", "spam_reasons"])
+        _store(inbound, ["state", "error", "attempts", "handled_at", "case", "activity", "message_id",
+                         "sender", "subject", "automatic", "spam_score", "spam_reasons"])
         return
     written.extend(mine)
+
+
+def _store(inbound, fields):
+    """Insert a message read for the first time, or update the one stored before (a retry)."""
+    if inbound.pk is None:
+        inbound.save(force_insert=True)
+    else:
+        inbound.save(update_fields=fields)
 
 
 def _error_text(error):
@@ -163,7 +172,7 @@ def process(inbound, mailbox, raw, written):
         inbound.state = InboundState.IGNORED
         inbound.case_id = duplicate[1]
         inbound.error = duplicate[0]
-        inbound.save(update_fields=fields)
+        _store(inbound, fields)
         return inbound
 
     case = find_case(mailbox, parsed)
@@ -173,7 +182,7 @@ def process(inbound, mailbox, raw, written):
             inbound.state = InboundState.IGNORED
             inbound.error = _("An automatic message (%(kind)s) that answers nothing we know: kept, no case made.") % {
                 "kind": automatic}
-            inbound.save(update_fields=fields)
+            _store(inbound, fields)
             return inbound
         case = _new_case(mailbox, parsed, score, reasons)
         created = True
@@ -181,7 +190,7 @@ def process(inbound, mailbox, raw, written):
     inbound.case = case
     inbound.activity = activity
     inbound.state = InboundState.DONE
-    inbound.save(update_fields=fields)
+    _store(inbound, fields)
     if not created:  # a new case is announced by do_create_case (case.created)
         publish("activity.changed", {"case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind,
                                      "change": "created", "by_user_id": None}, **case_audience(case.campaign))
@@ -201,7 +210,7 @@ def _duplicate_of(inbound, mailbox, parsed):
     earlier = (
         InboundMessage.objects.filter(message_id=parsed.message_id, mailbox__campaign_id=mailbox.campaign_id,
                                       state=InboundState.DONE)
-        .exclude(pk=inbound.pk).order_by("pk").values_list("pk", "case_id").first()
+        .exclude(pk=inbound.pk or 0).order_by("pk").values_list("pk", "case_id").first()
     )
     if earlier is not None:
         return _("The same message (Message-ID) was already received as #%(id)s.") % {"id": earlier[0]}, earlier[1]
@@ -212,10 +221,12 @@ def find_case(mailbox, parsed):
     """The existing case this message continues, or None (see the module docstring)."""
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     if ids:
-        found = dict(OutboundMessage.objects.filter(message_id__in=ids).values_list("message_id", "case_id"))
+        # The case of the e-mail activity now: an agent may have moved the e-mail to another case
+        # (ACT-02), and the conversation follows it there.
+        found = dict(OutboundMessage.objects.filter(message_id__in=ids).values_list("message_id", "activity__case_id"))
         for message_id, case_id in InboundMessage.objects.filter(
-            message_id__in=ids, case__isnull=False
-        ).values_list("message_id", "case_id"):
+            message_id__in=ids, activity__isnull=False
+        ).values_list("message_id", "activity__case_id"):
             found.setdefault(message_id, case_id)
         for message_id in ids:
             if message_id in found:
@@ -248,7 +259,7 @@ def _split_name(name):
 def find_or_create_contact(parsed):
     """The contact with the sender's address (the oldest one when several have it), or a new
     contact named from the From header that the agent completes later."""
-    from centrala.contacts.actions import do_create_contact
+    from centrala.contacts.actions import check_create_contact, do_create_contact
 
     address = (parsed.from_address or "").strip()
     if address:
@@ -257,19 +268,21 @@ def find_or_create_contact(parsed):
         if match is not None:
             return match.contact
     first, last = _split_name(parsed.from_name if parsed.from_name != address else "")
+    fields = {"emails": [address] if address else [], "first_name": first,
+              "last_name": last or ("" if address else _("Unknown sender"))}
     try:
-        return do_create_contact(None, "person", emails=[address] if address else [], first_name=first,
-                                 last_name=last or ("" if address else _("Unknown sender")), required=False)
+        check_create_contact(None, "person", required=False, **fields)
     except ValidationError:
         # An address Django refuses (e.g. a local name without a domain): keep it in the name.
-        return do_create_contact(None, "person", first_name=first, last_name=(last or address or _("Unknown sender"))[:100],
-                                 required=False)
+        fields = {"first_name": first, "last_name": (last or address or _("Unknown sender"))[:100]}
+    # Checked above, so a failure here is the database's: the message's own savepoint covers it.
+    return do_create_contact(None, "person", required=False, savepoint=False, **fields)
 
 
 def _new_case(mailbox, parsed, score, reasons):
     contact = find_or_create_contact(parsed)
     case = do_create_case(None, campaign=mailbox.campaign, contact=contact, source=Source.EMAIL,
-                          subject=parsed.subject or None, check_access=False)
+                          subject=parsed.subject or None, check_access=False, savepoint=False)
     if detection.is_spam(score):
         Case.objects.filter(pk=case.pk).update(is_spam=True, version=F("version") + 1)
         case.refresh_from_db(fields=["is_spam", "version"])
@@ -303,7 +316,6 @@ def _activity(case, inbound, parsed, automatic, score, reasons, written):
         "cc": parsed.cc,
         "date": parsed.date.isoformat() if parsed.date else "",
         "message_id": parsed.message_id,
-        "inbound_id": inbound.pk,
         "automatic": automatic,
         "spam_score": score,
         "spam_reasons": reasons,
@@ -334,7 +346,8 @@ def _activity(case, inbound, parsed, automatic, score, reasons, written):
         activity.save(update_fields=["data"])
     record(None, "activity.create", activity, {"kind": [None, ActivityKind.EMAIL], "case": [None, case.pk],
                                                 "from": [None, data["from"]], "subject": [None, parsed.subject],
-                                                "message_id": [None, parsed.message_id], "inbound": [None, inbound.pk]})
+                                                "message_id": [None, parsed.message_id],
+                                                "mailbox": [None, inbound.mailbox.name]})
     return activity
 
 

@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from centrala.accounts.models import AGENT_ROLES, SUPERVISOR_ROLES, User
 from centrala.campaigns.models import Campaign
 
-from .models import IncomingMailbox, OutgoingMailbox
+from .models import IncomingMailbox, Intake, OutgoingMailbox
 
 SERVER_FIELDS = ["host", "port", "security", "username", "auth_method"]
+# The stored secret is only ever sent where it was typed for: changing one of these needs it again.
+SECRET_BOUND_FIELDS = ("host", "port", "security", "username", "auth_method")
 
 
 class _SecretMixin:
@@ -32,7 +34,15 @@ class _SecretMixin:
         stored = self.instance.pk and self.instance.secret
         if not secret and not stored and self.cleaned_data.get("username"):
             raise forms.ValidationError(_("Enter the password or access token for this user name."))
+        if not secret and stored and self._server_changed():
+            # Otherwise the stored password could be sent to any server typed here (and read there).
+            raise forms.ValidationError(_("The server, security or user name changed: type the password or "
+                                          "access token again."))
         return secret
+
+    def _server_changed(self):
+        return any(name in self.cleaned_data and self.cleaned_data[name] != getattr(self.instance, name)
+                   for name in SECRET_BOUND_FIELDS)
 
     def values(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in self.m2m_fields}
@@ -53,13 +63,16 @@ class IncomingMailboxForm(_SecretMixin, forms.ModelForm):
 
     class Meta:
         model = IncomingMailbox
-        fields = ["name", "address", "campaign", *SERVER_FIELDS, "folder", "use_idle", "poll_seconds",
+        fields = ["name", "address", "campaign", "intake", *SERVER_FIELDS, "folder", "use_idle", "poll_seconds",
                   "max_attachment_bytes", "is_active"]
         help_texts = {
             "campaign": _("New messages become cases of this campaign, in its initial status."),
             "use_idle": _("The server tells Centrala about new mail at once; without it Centrala asks every "
                           "polling interval."),
             "max_attachment_bytes": _("Larger attachments are not kept; the message is, with a note."),
+            "intake": _("IMAP: Centrala reads the mailbox on your mail server. Delivered: your mail server hands "
+                        "the messages for this address to Centrala's listener (manage.py mail_listener); the "
+                        "server settings below are then not used."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -69,7 +82,32 @@ class IncomingMailboxForm(_SecretMixin, forms.ModelForm):
         self.fields["port"].initial = self.fields["port"].initial or 993
         self.fields["poll_seconds"].validators.append(MinValueValidator(5))
         self.fields["poll_seconds"].widget.attrs["min"] = 5
+        self.fields["intake"].required = False
         self._setup_secret()
+
+    def clean_intake(self):
+        return self.cleaned_data.get("intake") or Intake.IMAP  # not sent: read over IMAP, as before
+
+    def delivered(self):
+        return self.cleaned_data.get("intake") == Intake.DELIVERY
+
+    def clean_new_secret(self):
+        if self.delivered():
+            return ""  # nothing to sign in to
+        return super().clean_new_secret()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.delivered():
+            address = (cleaned.get("address") or "").strip().lower()
+            if not address and "address" not in self.errors:
+                self.add_error("address", _("Delivered mail is matched by its address: enter it."))
+            elif address and IncomingMailbox.objects.filter(address__iexact=address).exclude(
+                    pk=self.instance.pk or 0).exists():
+                self.add_error("address", _("Another incoming mailbox already has this address."))
+        elif not cleaned.get("host") and "host" not in self.errors:
+            self.add_error("host", _("Enter the IMAP server."))
+        return cleaned
 
 
 class OutgoingMailboxForm(_SecretMixin, forms.ModelForm):
@@ -91,6 +129,7 @@ class OutgoingMailboxForm(_SecretMixin, forms.ModelForm):
         self.fields["users"].required = False
         self.fields["campaigns"].required = False
         self.fields["port"].initial = 587
+        self.fields["host"].required = True
         self._setup_secret()
 
     def m2m(self):

@@ -25,8 +25,13 @@ class AuthMethod(models.TextChoices):
     XOAUTH2 = "xoauth2", _("OAuth2 access token (XOAUTH2)")
 
 
+class Intake(models.TextChoices):
+    IMAP = "imap", _("Read from an IMAP server")
+    DELIVERY = "delivery", _("Delivered to Centrala (SMTP/LMTP listener)")
+
+
 class ServerSettings(models.Model):
-    host = models.CharField(_("server"), max_length=253)
+    host = models.CharField(_("server"), max_length=253, blank=True)
     port = models.PositiveIntegerField(_("port"))
     security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.SSL)
     username = models.CharField(_("user name"), max_length=254, blank=True)
@@ -50,6 +55,9 @@ class IncomingMailbox(ServerSettings):
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(_("address"), blank=True, help_text=_("The address customers write to."))
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="incoming_mailboxes")
+    # IMAP: the mail worker reads the folder. Delivery: the site's mail server hands messages for
+    # `address` to `manage.py mail_listener` (SMTP or LMTP); no server settings are used.
+    intake = models.CharField(_("how mail arrives"), max_length=10, choices=Intake.choices, default=Intake.IMAP)
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     use_idle = models.BooleanField(_("use IMAP IDLE"), default=True)
     poll_seconds = models.PositiveIntegerField(_("polling interval (seconds)"), default=60)
@@ -162,6 +170,8 @@ class OutboundMessage(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the current attempt started: an attempt whose worker died is found by its age.
+    sending_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -21,7 +21,7 @@ from centrala.activities.models import Activity, ActivityKind, Attachment
 from centrala.audit.actions import record
 from centrala.realtime.publish import publish
 
-from . import sending
+from . import detection, sending
 from .models import OutboundMessage, OutboundState, ReplyTemplate, Signature
 from .tokens import with_token
 
@@ -237,9 +237,11 @@ def _store(actor, case, mailbox, parent, to, cc, subject, body, uploaded_files, 
 def do_send_system_email(case, *, to, subject, body):
     """An e-mail Centrala itself sends on a case (e.g. a web form's confirmation), through the
     campaign's outgoing mailbox. Returns the OutboundMessage, or None when the campaign has no
-    mailbox. Never used to answer a message: automatic mail is never sent to automatic mail."""
+    mailbox or every recipient is a robot's address (never mail a robot automatically: loops).
+    Never used to answer a message: automatic mail is never sent to automatic mail."""
+    to = [address for address in to if not detection.is_robot_address(address)]
     mailbox = sending.mailbox_for(None, case.campaign)
-    if mailbox is None:
+    if mailbox is None or not to:
         return None
     to, cc, subject, body = check_reply(to=to, cc=(), subject=subject, body=body)
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from centrala.accounts.permissions import case_audience
 from centrala.realtime.publish import publish
@@ -33,6 +34,8 @@ MAX_ATTEMPTS = 5
 # Delay before attempt n+1 after a temporary failure of attempt n (seconds): 1, 5, 15, 60 minutes.
 BACKOFF_SECONDS = (60, 300, 900, 3600)
 SMTP_TIMEOUT = 30
+# An attempt still "sending" after this long lost its worker (killed, machine restarted).
+INTERRUPTED_AFTER = timedelta(minutes=10)
 
 
 class SendError(Exception):
@@ -200,7 +203,7 @@ def send_outbound(outbound_id):
 def deliver(outbound_id):
     """One attempt at sending an OutboundMessage. Returns its state afterwards."""
     claimed = OutboundMessage.objects.filter(pk=outbound_id, state=OutboundState.QUEUED).update(
-        state=OutboundState.SENDING, attempts=F("attempts") + 1,
+        state=OutboundState.SENDING, attempts=F("attempts") + 1, sending_since=timezone.now(),
     )
     if not claimed:  # sent, failed, or another worker has it
         return OutboundMessage.objects.filter(pk=outbound_id).values_list("state", flat=True).first()
@@ -209,7 +212,7 @@ def deliver(outbound_id):
         _sync_activity(outbound)
     try:
         if outbound.mailbox is None or not outbound.mailbox.is_active:
-            raise SendError("The outgoing mailbox was removed or switched off.", permanent=True)
+            raise SendError(_("The outgoing mailbox was removed or switched off."), permanent=True)
         message = build_message(outbound, body=outbound.activity.body, attachments=_attachments_of(outbound.activity))
         smtp_send(outbound.mailbox, message, [*outbound.to, *outbound.cc])
     except SendError as error:
@@ -238,6 +241,30 @@ def _finish(outbound, state, error, *, sent_at=None):
         elif error:
             box.update(last_error=error)
     _sync_activity(outbound)
+
+
+def sweep_interrupted(now=None):
+    """Attempts whose worker died mid-send stay "sending" for ever: after INTERRUPTED_AFTER they
+    fail with a message saying so, which offers "Send again" on the case. They are not resent
+    automatically, because the server may have taken the message before the worker died: the
+    agent decides. Returns how many were swept."""
+    limit = (now or timezone.now()) - INTERRUPTED_AFTER
+    swept = 0
+    for outbound in (OutboundMessage.objects.filter(state=OutboundState.SENDING, sending_since__lt=limit)
+                     .select_related("activity", "case__campaign")):
+        error = _("Sending was interrupted (the sending worker stopped); the e-mail may not have been delivered. "
+                  "Check with the customer or send it again.")
+        with transaction.atomic():
+            # Only if that attempt is still the one in flight (it may have just finished).
+            if not OutboundMessage.objects.filter(pk=outbound.pk, state=OutboundState.SENDING,
+                                                  sending_since=outbound.sending_since).update(
+                                                      state=OutboundState.FAILED, error=error):
+                continue
+            outbound.state, outbound.error = OutboundState.FAILED, error
+            _sync_activity(outbound)
+        log.warning("interrupted sending marked failed", extra={"outbound_id": outbound.pk})
+        swept += 1
+    return swept
 
 
 def enqueue(outbound):

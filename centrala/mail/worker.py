@@ -3,7 +3,8 @@
 Each thread connects, reads what is new, then waits in IDLE (or polls) and reads again; a broken
 connection is retried with a growing pause (1 s doubling to 5 minutes), and the error is shown
 on the mailbox's page. The supervisor looks at the mailboxes every few seconds and starts, stops
-or restarts threads when an administrator adds, deactivates or edits one.
+or restarts threads when an administrator adds, deactivates or edits one; every minute it also
+fails sends whose worker died mid-send (sending.sweep_interrupted).
 
 Several workers may run against the same mailboxes (e.g. by accident, or during a deploy): the
 ingest step makes that safe, it only costs duplicate downloads.
@@ -11,16 +12,19 @@ ingest step makes that safe, it only costs duplicate downloads.
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections
 
 from . import imap as imap_lib
-from .models import IncomingMailbox
+from . import sending
+from .models import IncomingMailbox, Intake
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300
 RELOAD_SECONDS = 5
+SWEEP_SECONDS = 60  # how often sends interrupted by a dead worker are looked for
 # Fields whose change restarts a mailbox's thread.
 WATCHED = ("host", "port", "security", "username", "auth_method", "secret", "folder", "use_idle", "poll_seconds",
            "campaign_id", "max_attachment_bytes")
@@ -106,7 +110,7 @@ class Supervisor:
         self.threads = {}  # mailbox id -> (fingerprint, thread)
 
     def wanted(self):
-        mailboxes = IncomingMailbox.objects.filter(is_active=True)
+        mailboxes = IncomingMailbox.objects.filter(is_active=True, intake=Intake.IMAP)
         if self.mailbox_ids is not None:
             mailboxes = mailboxes.filter(pk__in=self.mailbox_ids)
         return {mailbox.pk: _fingerprint(mailbox) for mailbox in mailboxes}
@@ -126,9 +130,13 @@ class Supervisor:
                 self.threads[mailbox_id] = (fingerprint, thread)
 
     def run(self):
+        swept_at = 0.0
         while not self.stopping.is_set():
             try:
                 self.reload()
+                if time.monotonic() - swept_at >= SWEEP_SECONDS:
+                    sending.sweep_interrupted()
+                    swept_at = time.monotonic()
             except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
                 log.exception("could not reload the mailboxes")
                 close_old_connections()

@@ -96,6 +96,32 @@ def do_mark_read(user, notifications=None):
     return changed
 
 
+@transaction.atomic
+def do_settle(notifications, *, body=None):
+    """Mark `notifications` (of any recipients) read because what they announced was dealt with
+    elsewhere, e.g. another employee took the traffic they offered.
+
+    `body`, if given, replaces each one's text: a string, a lazy translation or a function of
+    the notification, rendered in its recipient's language. Every recipient's open pages hear
+    their unread count, so the bell and an open panel show the change. Returns how many changed.
+    """
+    notes = list(notifications)
+    if not notes:
+        return 0
+    now = timezone.now()
+    for note in notes:
+        if body is not None:
+            with translation.override(note.recipient.language or translation.get_language()):
+                note.body = str(body(note) if callable(body) else body)
+        note.read_at = note.read_at or now
+    Notification.objects.bulk_update(notes, ["read_at", "body"] if body is not None else ["read_at"])
+    recipients = list({note.recipient_id: note.recipient for note in notes}.values())
+    counts = _unread_counts(recipients)
+    for recipient in recipients:
+        publish("notification.unread", {"unread_count": counts.get(recipient.pk, 0)}, users=[recipient])
+    return len(notes)
+
+
 # --- notices: a supervisor writes to people and teams ------------------------------------------
 
 def recipients_for(users=(), teams=()):

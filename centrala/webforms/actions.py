@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from centrala.accounts.permissions import check_can
+from centrala.activities.actions import record_info
 from centrala.audit.actions import diff, record
 from centrala.campaigns.models import FormFieldKind
 from centrala.cases.actions import do_create_case
@@ -311,11 +312,23 @@ def do_submit(webform, data, *, ip=""):
                                   form_data=form_values or None, check_access=False)
             record(None, "webform.submit", case, {"webform": [None, webform.name], "ip": [None, ip or None],
                                                  "contact_created": [None, created]})
+            _record_submission(webform, case, contact_values, extra, created)
             if webform.send_confirmation and emails:
                 _confirm(webform, case, emails[0])
     except ValidationError as error:
         raise ValidationError(_labelled(webform, error)) from None
     return case, contact, created
+
+
+def _record_submission(webform, case, contact_values, extra, created):
+    """What the sender typed about themselves, on the case's timeline: a matched contact is never
+    changed by an anonymous sender, so this is where the agent sees a new name or number."""
+    labels = {f["name"]: f["label"] for f in public_fields(webform)}
+    lines = [f"{labels.get(name) or CONTACT_FIELDS.get(name, name)}: {value}" for name, value in contact_values.items()]
+    lines += [f"{labels.get('extra.' + key) or key}: {value}" for key, value in extra.items()]
+    if not created:
+        lines.insert(0, _("The sender matched an existing contact, which was not changed. They wrote:"))
+    record_info(case, None, field="webform", label=_("Web form"), new=webform.name, body="\n".join(lines))
 
 
 def _confirm(webform, case, address):

@@ -109,6 +109,20 @@ def test_changing_campaign_needs_confirmation_then_resets_status_and_form(rental
     assert case.form_data == {}
 
 
+def test_changing_campaign_lets_go_of_an_owner_not_assigned_to_it(rental, service, contact, manager, agent,
+                                                                   make_case):
+    case = make_case(rental, contact, manager, owner=agent)
+    case = actions.do_update_case(manager, case.pk, base_version=case.version, changes={"campaign": service},
+                                  confirm_campaign_change=True)
+    assert case.owner is None  # the agent is not assigned to "Customer service": they could not see it
+    assert case.activities.filter(kind="info", data__field="owner").exists()
+    service.agents.add(agent)
+    case = actions.do_update_case(manager, case.pk, base_version=case.version, changes={"owner": agent})
+    case = actions.do_update_case(manager, case.pk, base_version=case.version, changes={"campaign": rental},
+                                  confirm_campaign_change=True)
+    assert case.owner == agent  # assigned to both
+
+
 def test_a_stale_save_is_refused_and_changes_nothing(rental, contact, agent, make_case):
     case = make_case(rental, contact, agent)
     first = actions.do_update_case(agent, case.pk, base_version=case.version, changes={"subject": "Mine"})
@@ -140,6 +154,23 @@ def test_form_values_are_checked_and_hidden_field_data_is_kept(rental, contact, 
                                   changes={"form_data": {**RENTAL_FORM, "extras": ["child_seat"], "notes": "ignored"}})
     assert case.form_data["notes"] == "keep me"
     assert case.form_data["extras"] == ["child_seat"]
+
+
+def test_form_keys_that_are_no_field_of_the_form_are_refused(rental, contact, manager, make_case):
+    with pytest.raises(ValidationError) as error:
+        make_case(rental, contact, manager, form_data={**RENTAL_FORM, "colour": "red"})
+    assert error.value.message_dict == {"form.colour": ["There is no form field “colour”."]}
+    # A script without a form: every key is unknown.
+    rental.script.form = None
+    rental.script.save(update_fields=["form"])
+    rental.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        make_case(rental, contact, manager, form_data={"vehicle_type": "van"})
+    assert set(error.value.message_dict) == {"form.vehicle_type"}
+    case = make_case(rental, contact, manager)
+    with pytest.raises(ValidationError):
+        actions.do_update_case(manager, case.pk, base_version=case.version, changes={"form_data": {"notes": "x"}})
+    assert not Case.objects.exclude(pk=case.pk).exists() and Case.objects.get(pk=case.pk).form_data == {}
 
 
 def test_every_change_writes_the_timeline_and_the_audit(rental, contact, agent, make_case):

@@ -225,6 +225,86 @@ def test_create_refuses_what_cannot_be(api, agent, rental, service, contact, man
     assert not Case.objects.exists()
 
 
+def test_the_owner_must_be_assigned_to_the_campaign_when_a_case_is_created(api, manager, agent, make_user, rental,
+                                                                           service, contact):
+    from centrala.accounts.models import Team
+
+    outsider = make_user("outsider", "agent")
+    response = post(api(manager), "/api/v1/cases", {"campaign_id": service.pk, "contact_id": contact.pk,
+                                                   "owner_id": agent.pk})
+    assert response.status_code == 422, response.json()
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "owner_id": "Agent Test is not assigned to the campaign “Customer service”."}
+    # An agent creating a case in their campaign cannot hand it to an agent of other campaigns either.
+    response = post(api(agent), "/api/v1/cases", {"campaign_id": rental.pk, "contact_id": contact.pk,
+                                                 "owner_id": outsider.pk})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "owner_id"
+    assert not Case.objects.exists()
+    # Assigned through a team is assigned.
+    team = Team.objects.create(name="Service")
+    outsider.teams.add(team)
+    service.teams.add(team)
+    response = post(api(manager), "/api/v1/cases", {"campaign_id": service.pk, "contact_id": contact.pk,
+                                                   "owner_id": outsider.pk})
+    assert response.status_code == 201 and response.json()["owner"]["id"] == outsider.pk
+
+
+def test_create_takes_a_callback_time_only_from_a_status_whose_time_is_picked(api, agent, rental, contact):
+    client = api(agent)
+    later = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+
+    def create(name, **body):
+        return post(client, "/api/v1/cases", {"campaign_id": rental.pk, "contact_id": contact.pk,
+                                              "status_id": status(rental, name).pk, **body})
+
+    # A status without a callback has no due time, whatever was sent (as when a change sets it).
+    response = create("Waiting for availability", callback_at=later.isoformat())
+    assert response.status_code == 201, response.json()
+    assert response.json()["callback_at"] is None and Case.objects.get(pk=response.json()["id"]).callback_at is None
+    # A relative rule computes the due time; the time sent does not win.
+    before = timezone.now()
+    response = create("Call back in 30 minutes", callback_at=later.isoformat())
+    assert response.status_code == 201
+    due = Case.objects.get(pk=response.json()["id"]).callback_at
+    assert before + timedelta(minutes=30) <= due <= timezone.now() + timedelta(minutes=30)
+    # A picked rule needs the time, and keeps it.
+    response = create("Call back (me)")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "callback_at"
+    response = create("Call back (me)", callback_at=later.isoformat())
+    assert response.status_code == 201
+    picked = Case.objects.get(pk=response.json()["id"])
+    assert picked.callback_at == later
+    # The same rule as a change: setting a status without a callback drops the time sent.
+    response = post(client, f"/api/v1/cases/{picked.pk}/status", {
+        "status_id": status(rental, "Waiting for availability").pk, "version": 1, "callback_at": later.isoformat()})
+    assert response.status_code == 200 and response.json()["callback_at"] is None
+
+
+def test_form_keys_that_are_no_field_of_the_form_are_refused(api, agent, rental, contact, rental_case):
+    from centrala.campaigns.models import FormField
+
+    client = api(agent)
+    response = post(client, "/api/v1/cases", {"campaign_id": rental.pk, "contact_id": contact.pk,
+                                              "form_data": {**RENTAL_FORM, "spaceship": "yes"}})
+    assert response.status_code == 422, response.json()
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "form_data.spaceship": "There is no form field “spaceship”."}
+    assert list(Case.objects.values_list("pk", flat=True)) == [rental_case.pk]
+    response = patch(client, f"/api/v1/cases/{rental_case.pk}",
+                     {"version": 1, "form_data": {**RENTAL_FORM, "colour": "red"}})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["form_data.colour"]
+    rental_case.refresh_from_db()
+    assert rental_case.version == 1 and rental_case.form_data == {}
+    # A hidden field is a field: its value is not refused, the stored one is kept (FRM-02).
+    response = patch(client, f"/api/v1/cases/{rental_case.pk}", {"version": 1, "form_data": {**RENTAL_FORM,
+                                                                                             "notes": "keep me"}})
+    assert response.status_code == 200, response.json()
+    FormField.objects.filter(form=rental.script.form, key="notes").update(hidden=True)
+    response = patch(client, f"/api/v1/cases/{rental_case.pk}", {"version": 2, "form_data": {"notes": "ignored"}})
+    assert response.status_code == 200 and response.json()["form_data"]["notes"] == "keep me"
+
+
 # --- changing --------------------------------------------------------------------------------------
 
 def test_patch_changes_fields_and_bumps_the_version(api, agent, home_agent, rental_case):
@@ -240,6 +320,34 @@ def test_patch_changes_fields_and_bumps_the_version(api, agent, home_agent, rent
     assert body["form_data"]["pickup_place"] == "Warszawa, Okęcie"
     info = Activity.objects.get(case=rental_case, data__field="status")
     assert (info.data["old"], info.data["new"]) == ("New", "Booked")
+
+
+def test_the_owner_must_be_assigned_to_the_campaign_when_a_case_changes(api, manager, agent, make_user, rental_case,
+                                                                        service):
+    from centrala.accounts.models import Team
+
+    client = api(manager)
+    outsider = make_user("outsider", "home_agent")
+    message = "Outsider Test is not assigned to the campaign “Vehicle rental”."
+    for path, body in ((f"/api/v1/cases/{rental_case.pk}", {"version": 1, "owner_id": outsider.pk}),
+                       (f"/api/v1/cases/{rental_case.pk}/owner", {"version": 1, "owner_id": outsider.pk})):
+        response = (patch if path.endswith(str(rental_case.pk)) else post)(client, path, body)
+        assert response.status_code == 422, response.json()
+        assert {e["field"]: e["message"] for e in response.json()["errors"]} == {"owner_id": message}
+    rental_case.refresh_from_db()
+    assert rental_case.owner == agent and rental_case.version == 1
+    # Moving the case with a new owner: the owner must be assigned to the campaign it moves to.
+    response = patch(client, f"/api/v1/cases/{rental_case.pk}", {
+        "version": 1, "campaign_id": service.pk, "confirm_campaign_change": True, "owner_id": agent.pk})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == "Agent Test is not assigned to the campaign “Customer service”."
+    team = Team.objects.create(name="Service")
+    outsider.teams.add(team)
+    service.teams.add(team)
+    response = patch(client, f"/api/v1/cases/{rental_case.pk}", {
+        "version": 1, "campaign_id": service.pk, "confirm_campaign_change": True, "owner_id": outsider.pk})
+    assert response.status_code == 200, response.json()
+    assert response.json()["owner"]["id"] == outsider.pk and response.json()["campaign"]["id"] == service.pk
 
 
 def test_owner_null_removes_the_owner(api, manager, rental_case):
@@ -366,3 +474,20 @@ def test_agents_cannot_change_a_non_editable_field_through_the_api(api, agent, m
     response = patch(api(manager), f"/api/v1/cases/{rental_case.pk}",
                      {"version": 1, "form_data": {**RENTAL_FORM, "pickup_place": "Gdańsk"}})
     assert response.status_code == 200 and response.json()["form_data"]["pickup_place"] == "Gdańsk"
+
+
+def test_agents_cannot_fill_a_non_editable_field_when_creating_a_case_through_the_api(api, agent, manager, rental,
+                                                                                      contact):
+    from centrala.campaigns.models import FormField
+
+    FormField.objects.filter(form=rental.script.form, key="return_place").update(editable=False)
+    body = {"campaign_id": rental.pk, "contact_id": contact.pk, "form_data": {**RENTAL_FORM, "return_place": "Gdańsk"}}
+    response = post(api(agent), "/api/v1/cases", body)
+    assert response.status_code == 422, response.json()
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "form_data.return_place": "“Return place” cannot be changed by agents."}
+    assert not Case.objects.exists()
+    response = post(api(agent), "/api/v1/cases", {**body, "form_data": RENTAL_FORM})
+    assert response.status_code == 201 and "return_place" not in response.json()["form_data"]
+    response = post(api(manager), "/api/v1/cases", body)
+    assert response.status_code == 201 and response.json()["form_data"]["return_place"] == "Gdańsk"

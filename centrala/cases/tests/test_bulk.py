@@ -128,6 +128,20 @@ def test_moving_to_a_campaign_resets_status_and_form(manager, rental, service, c
         assert (case.campaign_id, case.status_id, case.form_data) == (service.pk, service.script.initial_status_id, {})
 
 
+def test_moving_lets_go_of_an_owner_not_assigned_to_the_new_campaign(manager, rental, service, cases, home_agent,
+                                                                       agent):
+    service.agents.add(home_agent)
+    kept = cases[0]
+    Case.objects.filter(pk=kept.pk).update(owner=home_agent)
+    job = run(manager, "move_campaign", {"campaign": service.pk, "confirm": True}, ids=[c.pk for c in cases])
+    assert job.changed == 3
+    owners = dict(Case.objects.values_list("pk", "owner_id"))
+    assert owners[kept.pk] == home_agent.pk  # assigned to the new campaign: still theirs
+    assert [owners[c.pk] for c in cases[1:]] == [None, None]  # the agent is not in it: no owner
+    entry = cases[1].activities.get(kind="info", data__field="owner")
+    assert (entry.data["old"], entry.data["new"]) == (str(agent), "")
+
+
 def test_spam_source_priority_and_unchanged_cases(manager, cases):
     ids = [c.pk for c in cases]
     assert run(manager, "mark_spam", {}, ids=ids[:1]).changed == 1

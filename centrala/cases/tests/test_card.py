@@ -51,8 +51,9 @@ def test_a_receptionist_may_not_work_cases(client_for, receptionist, case):
         assert getattr(client, method)(url).status_code == 403, url
 
 
-def test_an_agent_not_assigned_to_the_campaign_gets_404_everywhere(client_for, make_user, case, service, contact, make_case):
-    outsider = make_user("outsider", "agent")
+@pytest.mark.parametrize("role", ["agent", "home_agent"])
+def test_an_agent_not_assigned_to_the_campaign_gets_404_everywhere(client_for, make_user, case, role):
+    outsider = make_user("outsider", role)
     client = client_for(outsider)
     for method, url in case_urls(case):
         assert getattr(client, method)(url, {"version": "1", "spam": "1"}).status_code == 404, url

@@ -167,6 +167,34 @@ def test_required_fields_apply_system_wide_and_for_their_campaign(agent, rental,
     assert set(error.value.message_dict) == {"extra.fleet_size"}
 
 
+def test_a_campaign_field_takes_values_only_for_contacts_of_its_campaign(agent, manager, rental, service, contact,
+                                                                        contact_field, make_case):
+    contact_field("fleet_size", campaign=service)
+    refused = {"extra.fleet_size": ["There is no contact field “fleet_size”."]}
+    # Created for no campaign, or for another one: for that contact the field does not exist.
+    for campaign in (None, rental):
+        with pytest.raises(ValidationError) as error:
+            actions.do_create_contact(manager, ContactKind.PERSON, last_name="Nowak", extra={"fleet_size": "3"},
+                                      campaign=campaign)
+        assert error.value.message_dict == refused
+    created = actions.do_create_contact(manager, ContactKind.PERSON, last_name="Nowak", extra={"fleet_size": "3"},
+                                        campaign=service)
+    assert created.extra == {"fleet_size": "3"}
+    # An existing contact takes the value once it is worked in the campaign, from someone who sees it.
+    make_case(rental, contact)
+    with pytest.raises(ValidationError) as error:
+        actions.do_update_contact(manager, contact, contact.version, extra={"fleet_size": "3"})
+    assert error.value.message_dict == refused
+    make_case(service, contact)
+    with pytest.raises(ValidationError) as error:
+        actions.do_update_contact(agent, contact, contact.version, extra={"fleet_size": "3"})  # not in "service"
+    assert error.value.message_dict == refused
+    contact.refresh_from_db()
+    assert contact.extra == {} and contact.version == 1
+    saved = actions.do_update_contact(manager, contact, contact.version, extra={"fleet_size": "5"})
+    assert saved.extra == {"fleet_size": "5"}
+
+
 def test_agents_cannot_change_fields_not_editable_by_agents(agent, manager, contact, contact_field):
     contact_field("credit_limit", editable_by_agents=False, required=True)
     contact_field("internal", visible=False)

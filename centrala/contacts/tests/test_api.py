@@ -78,6 +78,25 @@ def test_create_refuses_bad_types_and_unknown_campaigns(api_client, agent):
     assert response.status_code == 400
 
 
+def test_a_campaign_field_is_refused_for_a_contact_not_of_its_campaign(api_client, agent, rental, service,
+                                                                        contact_field):
+    contact_field("fleet_size", campaign=service)
+    client = api_client(agent)
+    for campaign_id in (None, rental.pk):
+        response = client.post("/api/v1/contacts", {
+            "kind": "person", "last_name": "Nowak", "extra": {"fleet_size": "3"}, "campaign_id": campaign_id,
+        }, content_type="application/json")
+        assert response.status_code == 422, response.content
+        assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+            "extra.fleet_size": "There is no contact field “fleet_size”."}
+    assert not Contact.objects.exists()
+    contact_field("fleet", campaign=rental)  # the campaign the contact is created for: accepted
+    response = client.post("/api/v1/contacts", {
+        "kind": "person", "last_name": "Nowak", "extra": {"fleet": "3"}, "campaign_id": rental.pk,
+    }, content_type="application/json")
+    assert response.status_code == 201 and response.json()["extra"] == {"fleet": "3"}
+
+
 def test_update_with_version(api_client, agent, contact):
     client = api_client(agent)
     response = client.patch(f"/api/v1/contacts/{contact.pk}", {"version": 1, "city": "Kraków", "emails": []},

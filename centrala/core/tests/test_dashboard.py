@@ -61,6 +61,9 @@ def work(rental, service, contact, agent, home_agent, manager, make_case):
     }
     for key in ("old_open", "old_closed", "public_late", "mine_late", "theirs_late", "public_later"):
         created_days_ago(cases[key], 7)
+    # A relative callback is due its minutes after the status was set, whatever time is given: this
+    # one was set long enough ago to be overdue now.
+    Case.objects.filter(pk=cases["public_late"].pk).update(callback_at=past)
     spam = cases["spam"]
     do_update_case(agent, spam.pk, base_version=spam.version, changes={"is_spam": True})
     return cases

@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings
 
 
-def manage(*args, **env):
+def manage(*args, unset=(), **env):
+    """manage.py with these variables set and those in `unset` removed from the environment."""
+    environment = {key: value for key, value in {**os.environ, **env}.items() if key not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-        env={**os.environ, **env},
+        env=environment,
     )
 
 
@@ -24,12 +26,22 @@ def manage(*args, **env):
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a yes/no value"),
         ({"TIME_ZONE": "Mars/Base"}, "TIME_ZONE='Mars/Base' is not a known time zone"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' is not a Redis URL"),
+        ({"MAIL_LISTENER": "imap://127.0.0.1:143"}, "MAIL_LISTENER='imap://127.0.0.1:143' is not a listener address"),
+        ({"MAIL_LISTENER": "lmtp://127.0.0.1:lots"}, "has a port that is not a number"),
         ({"SECRET_KEY": "too-short"}, "SECRET_KEY is shorter than 32 characters"),
         ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='LOUD' is not one of DEBUG, INFO"),
         ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL are both on"),
         ({"PRESENCE_IDLE_MINUTES": "1"}, "PRESENCE_IDLE_MINUTES=1 is below the minimum of 2"),
         ({"ATTACHMENT_MAX_MB": "lots"}, "ATTACHMENT_MAX_MB='lots' is not a whole number"),
+        # With SECRET_KEY set nothing else touches the directory before the static files folder.
+        ({"CENTRALA_VAR_DIR": "/proc/nope", "SECRET_KEY": "k" * 40}, "CENTRALA_VAR_DIR='/proc/nope' cannot be used"),
+        ({"CENTRALA_VAR_DIR": "/proc/nope"}, "CENTRALA_VAR_DIR='/proc/nope' cannot be used"),
+        ({"CENTRALA_VAR_DIR": "/dev/null"}, "CENTRALA_VAR_DIR='/dev/null' is a file, not a directory"),
+        ({"DEFAULT_FROM_EMAIL": "centrala"}, "DEFAULT_FROM_EMAIL='centrala' is not an e-mail address"),
+        ({"DEFAULT_FROM_EMAIL": "Centrala centrala@example.com"}, "is not an e-mail address"),
+        ({"ALLOWED_HOSTS": "", "DEBUG": "0"}, "ALLOWED_HOSTS='' lists no host name, so with DEBUG off"),
+        ({"ALLOWED_HOSTS": " , ", "DEBUG": "0"}, "ALLOWED_HOSTS=' , ' lists no host name"),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
 )
@@ -46,6 +58,28 @@ def test_good_configuration_starts():
     result = manage("check", DEBUG="yes", TIME_ZONE="UTC", EMAIL_PORT="587", LOG_LEVEL="warning")
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_an_empty_allowed_hosts_is_fine_with_debug_on():
+    result = manage("check", ALLOWED_HOSTS="", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_sender_address_with_a_name_is_accepted():
+    probe = "from django.conf import settings; print(settings.DEFAULT_FROM_EMAIL)"
+    result = manage("shell", "-c", probe, DEFAULT_FROM_EMAIL=" Centrala <centrala@example.com> ")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "Centrala <centrala@example.com>"
+
+
+def test_the_default_sqlite_file_lives_in_centrala_var_dir(tmp_path):
+    var = tmp_path / "var dir"  # created at start-up, with a space in its name
+    probe = ("from django.conf import settings; print(settings.DATABASES['default']['NAME']); "
+             "print(settings.STATIC_ROOT)")
+    result = manage("shell", "-c", probe, CENTRALA_VAR_DIR=str(var), unset=("DATABASE_URL", "SECRET_KEY"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == [str(var / "centrala.sqlite3"), str(var / "static")]
+    assert (var / "static").is_dir() and (var / "secret_key").is_file()
 
 
 def test_redis_configuration_passes_the_checks_and_has_a_worker_command():

@@ -111,3 +111,75 @@ def test_the_history_costs_the_same_queries_however_long_it_is(client_for, dmitr
         html = fragment(viewer, dmitry.dmitry)
     assert kinds(html).count("traffic") == 11
     assert len(many) == len(few)
+
+
+def _older_link(html):
+    match = re.search(r'href="([^"]+)"[^>]*data-testid="history-older"', html)
+    return match and match.group(1).replace("&amp;", "&")
+
+
+def test_older_pages_reach_every_item_once_at_the_same_query_cost(client_for, dmitry, manager, make_case, rental):
+    """More than a page of history (HISTORY_SHOWN): "older entries" pages through all of it, items
+    registered at the same moment included, each page costing the same queries."""
+    from centrala.activities.models import Activity
+    from centrala.dealership.journal import HISTORY_SHOWN
+    from centrala.dealership.models import Document, DocumentKind
+
+    moment = dmitry.now - timedelta(days=3)  # many at one moment: the cursor must not skip or repeat
+    expected = {("traffic", dmitry.rows.repair.pk), ("document", dmitry.booking.pk),
+                ("case", dmitry.rental_case.pk), ("case", dmitry.service_case.pk), ("call", dmitry.call.pk)}
+    for n in range(HISTORY_SHOWN + 40):
+        when = moment if n % 3 == 0 else dmitry.now - timedelta(days=4, minutes=n)
+        expected.add(("traffic", dmitry.traffic(dmitry.goals.repair_call, when, contact=dmitry.dmitry).pk))
+    for n in range(12):
+        document = Document.objects.create(kind=DocumentKind.ARRIVAL, department=dmitry.service, contact=dmitry.dmitry,
+                                           created_at=moment if n % 2 else dmitry.now - timedelta(days=5, hours=n))
+        expected.add(("document", document.pk))
+    for n in range(8):  # calls spread over the pages, the last one the oldest item of all
+        case = make_case(rental, dmitry.dmitry, None, subject=f"Old case {n}")
+        call = Activity.objects.create(case=case, contact=dmitry.dmitry, kind="call", data={"direction": "out"})
+        Activity.objects.filter(pk=call.pk).update(
+            created_at=dmitry.now - (timedelta(days=6) if n == 7 else timedelta(days=4, minutes=n * 13)))
+        expected |= {("case", case.pk), ("call", call.pk)}
+    viewer = client_for(manager)
+    url, seen, costs, pages = f"/dealership/clients/{dmitry.dmitry.pk}/history/fragment/", [], [], []
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = viewer.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        pages.append(html)
+        costs.append(len(queries))
+        seen += [(kind, int(activity or pk)) for kind, pk, activity in re.findall(
+            r'<tr data-history-kind="(\w+)">.*?href="/(?:dealership/traffic|dealership/documents|cases)/(\d+)/'
+            r'(?:#activity-(\d+))?', html, re.S)]
+        older = _older_link(html)
+        # The link opens the client page; the same cursor on the fragment, as the contact card asks.
+        url = older and older.replace("/history/?", "/history/fragment/?")
+        assert len(pages) < 10
+    assert len(pages) >= 3 and all('data-history-kind="call"' in page for page in pages)
+    assert len(set(costs)) == 1, costs
+    assert 'data-testid="history-newest"' in pages[1] and 'data-testid="history-newest"' not in pages[0]
+    times = [parse_datetime(value) for page in pages for value in WHEN.findall(page)]
+    assert times == sorted(times, reverse=True)
+    assert len(times) == len(expected) and len(seen) == len(set(seen)) and set(seen) == expected
+
+
+def test_history_items_are_each_listed_once_across_pages(client_for, dmitry, manager):
+    from centrala.dealership.journal import client_history, parse_history_cursor
+
+    for n in range(7):
+        dmitry.traffic(dmitry.goals.repair_call, dmitry.now - timedelta(days=9), contact=dmitry.dmitry)
+    items, before, pages = [], None, 0
+    while True:
+        page, more = client_history(manager, dmitry.dmitry, limit=3, before=before)
+        items += [(item.kind, item.pk) for item in page]
+        pages += 1
+        if not more:
+            break
+        before = parse_history_cursor(page[-1].cursor)
+    assert pages == 4 and len(items) == len(set(items)) == 12  # 5 of the fixture, 7 at one moment
+    assert parse_history_cursor("junk") is None and parse_history_cursor("2026-01-01T00:00:00~case~x") is None
+    # A cursor that is not understood shows the newest page.
+    html = client_for(manager).get(f"/dealership/clients/{dmitry.dmitry.pk}/history/?before=nonsense").content.decode()
+    assert 'data-testid="history-newest"' not in html and len(kinds(html)) == 12

@@ -1,9 +1,11 @@
 """Registering, taking and processing dealership traffic (DLR-01..05), with access by role."""
 
+import re
 import threading
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from centrala.dealership.models import (
     BookingChange,
     Document,
     DocumentKind,
+    DocumentStatus,
     RepairOrderLine,
     Traffic,
     TrafficOutcome,
@@ -172,6 +175,139 @@ def test_two_specialists_taking_at_the_same_moment_give_exactly_one_owner(dealer
     assert AuditEntry.objects.filter(action="traffic.take", object_id=str(traffic.pk)).count() == 1
 
 
+def test_the_rest_see_it_taken_their_notifications_say_who_took_it(dealer, client_for, sent,
+                                                                    django_capture_on_commit_callbacks):
+    traffic = register(dealer, "repair_visit", description="Young man, went to the service")
+    url = reverse("dealership:traffic", args=[traffic.pk])
+    assert {n.recipient for n in Notification.objects.filter(url=url, read_at__isnull=True)} == {
+        dealer.sidorov, dealer.kuznetsov}
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_take_traffic(dealer.sidorov, traffic)
+    lost = Notification.objects.get(url=url, recipient=dealer.kuznetsov)
+    own = Notification.objects.get(url=url, recipient=dealer.sidorov)
+    assert lost.read_at is not None and lost.body == "Taken by Sergey Sidorov · Young man, went to the service"
+    assert own.read_at is not None and own.body == "Young man, went to the service"
+    # Each bell hears its new count (and an open panel reloads); the lists and cards hear "taken".
+    unread = {tuple(getattr(u, "pk", u) for u in users): payload["unread_count"]
+              for kind, payload, users, _roles in sent if kind == "notification.unread"}
+    assert unread == {(dealer.kuznetsov.pk,): 0, (dealer.sidorov.pk,): 0}
+    taken = [e for e in sent if e[0] == "traffic.changed" and e[1]["change"] == "taken"]
+    assert len(taken) == 1 and dealer.kuznetsov.pk in taken[0][2]
+    assert taken[0][1]["taken_by_name"] == "Sergey Sidorov"
+    # The loser's "to process" list keeps the traffic, shown taken by the other; the bell says so too.
+    loser = client_for(dealer.kuznetsov)
+    page = loser.get(reverse("dealership:my_traffic")).content.decode()
+    assert f'data-testid="taken-by-other-{traffic.pk}"' in page
+    assert "Sergey Sidorov has taken this traffic." in page
+    assert "Taken by Sergey Sidorov" in loser.get(reverse("notifications:panel")).content.decode()
+    winner = client_for(dealer.sidorov).get(reverse("dealership:my_traffic")).content.decode()
+    assert f'data-testid="my-traffic-{traffic.pk}"' in winner and f"taken-by-other-{traffic.pk}" not in winner
+    # Once processed it leaves both lists.
+    actions.do_ignore_traffic(dealer.sidorov, traffic, reason_id=dealer.wrong.pk)
+    assert f"my-traffic-{traffic.pk}" not in loser.get(reverse("dealership:my_traffic")).content.decode()
+
+
+def test_a_manager_linking_a_case_takes_it_and_settles_the_notifications(dealer, service):
+    traffic = register(dealer, "repair_visit", contact=dealer.ivanov)
+    actions.do_link_case(dealer.manager, traffic, campaign=service)
+    notes = Notification.objects.filter(url=reverse("dealership:traffic", args=[traffic.pk]))
+    assert notes.count() == 2 and not notes.filter(read_at__isnull=True).exists()
+    assert all(note.body.startswith("Taken by ") for note in notes)
+
+
+def test_notifications_are_written_in_each_recipients_language(dealer):
+    dealer.kuznetsov.language = "pl"
+    dealer.kuznetsov.save(update_fields=["language"])
+    register(dealer, "repair_visit", description="Stranger")
+    titles = dict(Notification.objects.values_list("recipient__username", "title"))
+    assert titles == {"sidorov": "Visitor waiting: Service. Car repair",
+                      "kuznetsov": "Odwiedzający czeka: Service. Car repair"}
+
+
+def _message(response):
+    return " ".join(re.findall(r'<li class="message [^"]*">(.*?)</li>', response.content.decode(), re.S))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_specialists_taking_through_http_at_the_same_moment_one_is_told_who_won(dealer, client_for):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+    url = reverse("dealership:take", args=[traffic.pk])
+    browsers = {user.username: client_for(user) for user in (dealer.sidorov, dealer.kuznetsov)}
+    start = threading.Barrier(2)
+    responses, errors = {}, []
+
+    def take(name):
+        try:
+            start.wait()
+            responses[name] = browsers[name].post(url, follow=True)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(name,)) for name in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and set(responses) == set(browsers)
+    assert all(response.status_code == 200 for response in responses.values())
+    traffic.refresh_from_db()
+    winner = traffic.taken_by
+    loser = ({"sidorov", "kuznetsov"} - {winner.username}).pop()
+    assert traffic.state == TrafficState.TAKEN
+    assert "You took this traffic: process it now." in _message(responses[winner.username])
+    assert _message(responses[loser]) == f"{winner} has already taken this traffic."
+    assert 'data-testid="taken-by-other"' in responses[loser].content.decode()
+    assert AuditEntry.objects.filter(action="traffic.take", object_id=str(traffic.pk)).count() == 1
+
+
+def test_a_database_conflict_while_taking_gives_a_clear_message_not_an_error(dealer, client_for, monkeypatch):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+
+    def busy(user, traffic):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(actions, "do_take_traffic", busy)
+    response = client_for(dealer.sidorov).post(reverse("dealership:take", args=[traffic.pk]), follow=True)
+    assert response.status_code == 200
+    assert _message(response) == "The database was busy and the traffic was not changed. Try again in a moment."
+    traffic.refresh_from_db()
+    assert traffic.taken_by is None and traffic.state == TrafficState.WAITING
+
+
+def test_after_a_database_conflict_the_take_is_tried_again_and_tells_who_won(dealer, client_for, monkeypatch):
+    traffic = register(dealer, "repair_visit", description="Stranger")
+    take = actions.do_take_traffic
+    calls = []
+
+    def conflict_then_lost(user, traffic):
+        calls.append(user)
+        if len(calls) == 1:  # e.g. a serialization failure: meanwhile the other specialist took it
+            take(dealer.kuznetsov, traffic)
+            raise OperationalError("could not serialize access due to concurrent update")
+        return take(user, traffic)
+
+    monkeypatch.setattr(actions, "do_take_traffic", conflict_then_lost)
+    response = client_for(dealer.sidorov).post(reverse("dealership:take", args=[traffic.pk]), follow=True)
+    assert response.status_code == 200 and len(calls) == 2
+    assert _message(response) == "Pavel Kuznetsov has already taken this traffic."
+
+
+def test_a_database_conflict_while_processing_gives_a_clear_message(dealer, client_for, monkeypatch):
+    traffic = register(dealer, "repair_visit", description="Stranger", assigned_to=dealer.sidorov)
+
+    def busy(user, traffic, **fields):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(actions, "do_ignore_traffic", busy)
+    response = client_for(dealer.sidorov).post(reverse("dealership:ignore", args=[traffic.pk]),
+                                               {"reason": dealer.wrong.pk})
+    assert response.status_code == 400
+    assert "The database was busy and the traffic was not changed." in response.content.decode()
+
+
 def test_assigned_employee_opening_the_card_takes_it(dealer, client_for):
     traffic = register(dealer, "purchase_visit", contact=dealer.ivanov, assigned_to=dealer.petukhov)
     response = client_for(dealer.petukhov).get(reverse("dealership:traffic", args=[traffic.pk]))
@@ -275,6 +411,56 @@ def test_arrival_has_a_repair_order_and_works_can_be_added(dealer, client_for):
     assert str(RepairOrderLine.objects.last().hours) == "0.50"
 
 
+def test_arrival_of_a_client_with_a_pre_booking_closes_it_and_links_both(dealer, client_for):
+    """Seed 2.3: the client drives in for his booking; the arrival form offers to close it."""
+    booked = register(dealer, "repair_call", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    booking = actions.do_create_document(
+        dealer.sidorov, booked, kind=DocumentKind.BOOKING, subject="Periodic maintenance",
+        scheduled_at=timezone.localtime().replace(microsecond=0).isoformat(), vehicle_id=dealer.car.pk)
+    drop_off = register(dealer, "repair_visit", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    c = client_for(dealer.sidorov)
+    card = c.get(reverse("dealership:traffic", args=[drop_off.pk])).content.decode()
+    offer = card.split('data-testid="arrival-booking"')[1].split("</select>")[0]
+    assert f'<option value="{booking.pk}" selected>{booking.number}' in offer and "Periodic maintenance" in offer
+    response = c.post(reverse("dealership:create_document", args=[drop_off.pk]),
+                      {"kind": "arrival", "booking": booking.pk, "mileage": "84000"}, follow=True)
+    arrival = Document.objects.get(kind=DocumentKind.ARRIVAL)
+    assert f"for pre-booking {booking.number}" in response.content.decode()
+    booking.refresh_from_db()
+    assert arrival.booking == booking and booking.arrival == arrival
+    assert booking.status == DocumentStatus.CLOSED and booking.closed_at is not None
+    assert arrival.vehicle == dealer.car  # the booked car (the desk chose none)
+    assert arrival.subject == "Periodic maintenance"
+    assert AuditEntry.objects.filter(action="dealership_document.arrived", object_id=str(booking.pk)).exists()
+    page = c.get(reverse("dealership:document", args=[booking.pk])).content.decode()
+    assert 'data-testid="booking-arrived"' in page and f"Vehicle arrival {arrival.number}" in page
+    page = c.get(reverse("dealership:document", args=[arrival.pk])).content.decode()
+    assert f"Service pre-booking {booking.number}" in page.split('data-testid="document-booking"')[1]
+    # A closed booking is offered no more; the first traffic's card shows it arrived.
+    again = register(dealer, "repair_visit", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    assert 'data-testid="arrival-booking"' not in c.get(reverse("dealership:traffic", args=[again.pk])).content.decode()
+    refused = c.post(reverse("dealership:create_document", args=[again.pk]), {"kind": "arrival", "booking": booking.pk})
+    assert refused.status_code == 400 and "That pre-booking is already closed." in refused.content.decode()
+    assert f"arrived: vehicle arrival {arrival.number}" in c.get(
+        reverse("dealership:traffic", args=[booked.pk])).content.decode()
+
+
+def test_an_arrival_cannot_close_another_clients_booking(dealer, make_contact):
+    other = make_contact("Anna", "Petrova")
+    booked = register(dealer, "repair_call", contact=other, assigned_to=dealer.sidorov)
+    booking = actions.do_create_document(dealer.sidorov, booked, kind=DocumentKind.BOOKING,
+                                         scheduled_at="2026-12-01T09:00")
+    drop_off = register(dealer, "repair_visit", contact=dealer.ivanov, assigned_to=dealer.sidorov)
+    with pytest.raises(ValidationError) as error:
+        actions.do_create_document(dealer.sidorov, drop_off, kind=DocumentKind.ARRIVAL, booking_id=booking.pk)
+    assert error.value.message_dict == {"booking": ["That is not a pre-booking of this client."]}
+    booking.refresh_from_db()
+    assert booking.is_open and not Document.objects.filter(kind=DocumentKind.ARRIVAL).exists()
+    # Without a booking an arrival is created as before.
+    arrival = actions.do_create_document(dealer.sidorov, drop_off, kind=DocumentKind.ARRIVAL)
+    assert arrival.booking is None
+
+
 def test_booking_and_arrival_need_an_identified_client(dealer):
     traffic = register(dealer, "repair_visit", description="Someone", assigned_to=dealer.sidorov)
     with pytest.raises(Exception) as error:
@@ -347,6 +533,24 @@ def test_administrator_configures_goals_and_reasons(dealer, client_for, administ
 
 
 # --- pages ----------------------------------------------------------------------------------------------
+
+def test_the_waiting_queue_lists_visitors_first_then_calls_each_oldest_first(dealer, client_for):
+    from datetime import timedelta
+
+    now = timezone.now()
+    order = []
+    for key, minutes in [("repair_call", 30), ("purchase_visit", 5), ("purchase_call", 40), ("repair_visit", 20),
+                         ("repair_visit", 1)]:
+        traffic = register(dealer, key, contact=dealer.ivanov, assigned_to=dealer.sidorov)
+        Traffic.objects.filter(pk=traffic.pk).update(registered_at=now - timedelta(minutes=minutes))
+        order.append((traffic.channel, minutes, traffic.pk))
+    expected = [pk for channel, minutes, pk in sorted(order, key=lambda row: (row[0] != "visit", -row[1]))]
+    html = client_for(dealer.receptionist).get(reverse("dealership:desk_queue")).content.decode()
+    queue = html.split('data-testid="recent-traffic"')[0]
+    assert [int(pk) for pk in re.findall(r'data-testid="waiting-(\d+)"', queue)] == expected
+    assert [row[0] for row in sorted(order, key=lambda row: expected.index(row[2]))] == [
+        "visit", "visit", "visit", "call", "call"]
+
 
 def test_desk_lists_the_goals_specialists_first_with_who_is_at_their_desk(dealer, client_for, presence_statuses):
     from centrala.presence.actions import do_set_presence

@@ -10,12 +10,16 @@ import pytest
 from centrala.lib.config import (
     ConfigError,
     env_bool,
+    env_email,
+    env_hosts,
     env_int,
     env_list,
     env_time_zone,
     parse_database_url,
+    parse_listener_url,
     parse_redis_url,
     secret_key,
+    var_dir,
 )
 
 BASE = Path("/srv/centrala")
@@ -85,6 +89,76 @@ def test_list_default_is_a_copy():
     value = env_list({}, "HOSTS", default)
     value.append("other")
     assert default == ["localhost"]
+
+
+# --- ALLOWED_HOSTS --------------------------------------------------------------------------------
+
+def test_hosts_are_a_list_and_default():
+    assert env_hosts({"ALLOWED_HOSTS": "a.example, b.example"}, "ALLOWED_HOSTS", [], debug=False) == [
+        "a.example", "b.example"]
+    assert env_hosts({}, "ALLOWED_HOSTS", ["localhost"], debug=False) == ["localhost"]
+
+
+@pytest.mark.parametrize("raw", ["", " ", ",", " , ,"])
+def test_no_hosts_are_refused_without_debug(raw):
+    with pytest.raises(ConfigError) as error:
+        env_hosts({"ALLOWED_HOSTS": raw}, "ALLOWED_HOSTS", ["localhost"], debug=False)
+    assert str(error.value).startswith(f"ALLOWED_HOSTS={raw!r} lists no host name")
+    assert "ALLOWED_HOSTS=centrala.example.com" in str(error.value)
+    # With DEBUG on Django answers localhost by itself, so an empty list is fine.
+    assert env_hosts({"ALLOWED_HOSTS": raw}, "ALLOWED_HOSTS", ["localhost"], debug=True) == []
+
+
+# --- e-mail addresses -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["centrala@localhost", "centrala@example.com", " noreply@mail.example.pl ",
+                                 "Centrala <centrala@example.com>", '"Centrala, Sp. z o.o." <biuro@example.pl>',
+                                 "first.last+tag@example.com", "biuro@zażółć.pl", "root@[192.0.2.1]"])
+def test_email_accepts_addresses_with_or_without_a_name(raw):
+    assert env_email({"DEFAULT_FROM_EMAIL": raw}, "DEFAULT_FROM_EMAIL", "x@localhost") == raw.strip()
+
+
+def test_email_default():
+    assert env_email({}, "DEFAULT_FROM_EMAIL", "centrala@localhost") == "centrala@localhost"
+
+
+@pytest.mark.parametrize("raw", ["", "centrala", "@example.com", "centrala@", "a b@example.com", "a@exa mple.com",
+                                 "a@-example.com", "a@example..com", "a@example.com, b@example.com",
+                                 "Centrala a@example.com", "Centrala <a@example.com", "a@example.com>",
+                                 "Centrala <nobody>"])
+def test_email_refuses_what_is_not_an_address(raw):
+    with pytest.raises(ConfigError) as error:
+        env_email({"DEFAULT_FROM_EMAIL": raw}, "DEFAULT_FROM_EMAIL", "x@localhost")
+    assert str(error.value).startswith(f"DEFAULT_FROM_EMAIL={raw!r} is not an e-mail address")
+    assert "centrala@example.com" in str(error.value)
+
+
+# --- CENTRALA_VAR_DIR -----------------------------------------------------------------------------
+
+def test_var_dir_is_created_with_its_subdirectories(tmp_path):
+    path = var_dir({"CENTRALA_VAR_DIR": str(tmp_path / "a" / "var")}, "CENTRALA_VAR_DIR", "var", base_dir=BASE,
+                   subdirs=("static",))
+    assert path == tmp_path / "a" / "var" and (path / "static").is_dir()
+
+
+def test_var_dir_default_and_relative_paths_are_under_the_project(tmp_path):
+    assert var_dir({}, "CENTRALA_VAR_DIR", "var", base_dir=tmp_path) == tmp_path / "var"
+    assert var_dir({"CENTRALA_VAR_DIR": ""}, "CENTRALA_VAR_DIR", "var", base_dir=tmp_path) == tmp_path / "var"
+    assert var_dir({"CENTRALA_VAR_DIR": "data/x"}, "CENTRALA_VAR_DIR", "var", base_dir=tmp_path) == tmp_path / "data/x"
+    assert (tmp_path / "data" / "x").is_dir()
+
+
+def test_an_unusable_var_dir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cases = [("/proc/nope", "cannot be used (No such file or directory)"),
+             (str(blocker), "is a file, not a directory"),
+             (str(blocker / "var"), "cannot be used (Not a directory)")]
+    for raw, expected in cases:
+        with pytest.raises(ConfigError) as error:
+            var_dir({"CENTRALA_VAR_DIR": raw}, "CENTRALA_VAR_DIR", "var", base_dir=tmp_path, subdirs=("static",))
+        assert str(error.value).startswith(f"CENTRALA_VAR_DIR={raw!r} ")
+        assert expected in str(error.value)
 
 
 # --- time zones -----------------------------------------------------------------------------------
@@ -212,6 +286,30 @@ def test_redis_refuses_bad_urls(url, expected):
     with pytest.raises(ConfigError, match=expected) as error:
         parse_redis_url(url)
     assert str(error.value).startswith(f"REDIS_URL={url!r}")
+
+
+# --- MAIL_LISTENER -------------------------------------------------------------------------------
+
+def test_listener_urls():
+    assert parse_listener_url(" lmtp://127.0.0.1:2424 ") == {"scheme": "lmtp", "host": "127.0.0.1", "port": 2424}
+    assert parse_listener_url("smtp://0.0.0.0:2525/") == {"scheme": "smtp", "host": "0.0.0.0", "port": 2525}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("imap://127.0.0.1:143", "is not a listener address"),
+        ("127.0.0.1:2424", "is not a listener address"),
+        ("lmtp://127.0.0.1:2424/inbox", "is not a listener address"),
+        ("lmtp://:2424", "names no address to listen on"),
+        ("lmtp://127.0.0.1", "names no port"),
+        ("smtp://127.0.0.1:70000", "port that is not a number"),
+    ],
+)
+def test_listener_refuses_bad_urls(url, expected):
+    with pytest.raises(ConfigError, match=expected) as error:
+        parse_listener_url(url)
+    assert str(error.value).startswith(f"MAIL_LISTENER={url!r}")
 
 
 # --- SECRET_KEY -----------------------------------------------------------------------------------

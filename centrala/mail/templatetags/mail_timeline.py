@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from centrala.accounts.permissions import can
+from centrala.mail.detection import AUTOMATIC_LABELS, REASON_LABELS
 
 register = template.Library()
 
@@ -70,3 +71,22 @@ def addresses(value):
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return value or ""
+
+
+@register.filter
+def spam_reasons(reasons):
+    """The stored spam reasons ({"code", "points", "detail"}) with the label a reviewer reads;
+    a reason this version does not know shows its code."""
+    shown = []
+    for reason in reasons if isinstance(reasons, list) else []:
+        if isinstance(reason, dict):
+            code = str(reason.get("code", ""))
+            shown.append({"label": REASON_LABELS.get(code, code), "detail": reason.get("detail") or "",
+                          "points": reason.get("points", "")})
+    return shown
+
+
+@register.filter
+def automatic_label(kind):
+    """What sent an automatic message (auto-reply, bounce, list, bulk), in the user's language."""
+    return AUTOMATIC_LABELS.get(kind, kind or "")

@@ -80,6 +80,22 @@ def test_replies_by_token_and_by_in_reply_to_join_the_case(inbox, dovecot):
     assert other.activities.get(kind=ActivityKind.EMAIL).body == "Different issue"
 
 
+def test_an_answer_follows_an_email_an_agent_moved_to_another_case(inbox, dovecot, manager, make_case, contact,
+                                                                     service):
+    from centrala.activities.actions import do_move_activity
+
+    dovecot.append(make_message("Broken car", message_id="<first@customer.example>"))
+    read_once(inbox)
+    wrong = Case.objects.get()
+    right = make_case(service, contact)
+    do_move_activity(manager, wrong.activities.get(kind=ActivityKind.EMAIL).pk, right.pk)
+
+    dovecot.append(make_message("Re: Broken car", "Any news?", in_reply_to="<first@customer.example>"))
+    read_once(inbox)
+    assert right.activities.get(kind=ActivityKind.EMAIL, body="Any news?")
+    assert not wrong.activities.filter(kind=ActivityKind.EMAIL).exists()
+
+
 def test_token_of_another_campaigns_case_needs_the_contacts_address(inbox, dovecot, rental, make_case, contact):
     foreign = make_case(rental, contact)
     dovecot.append(make_message(f"Re: [#{foreign.pk}]", "From a stranger", sender="x@spam.example"))

@@ -64,6 +64,27 @@ def test_create_incoming_mailbox_and_edit_keeps_the_secret(client_for, administr
     assert all(dovecot.password not in str(entry.changes) for entry in entries)
 
 
+@pytest.mark.parametrize("changes", [{"host": "127.0.0.2"}, {"port": 1}, {"username": "someone.else"},
+                                     {"security": Security.SSL}, {"auth_method": "xoauth2"}])
+def test_the_stored_secret_never_goes_to_another_server(client_for, administrator, dovecot, service, changes):
+    """An edit that points the mailbox elsewhere must carry the password again: otherwise the stored
+    one would be sent to (and could be read on) any server typed into the page."""
+    c = client_for(administrator)
+    c.post(reverse("mail:mailbox_create", args=["in"]), incoming_post(dovecot, service))
+    box = IncomingMailbox.objects.get()
+    url = reverse("mail:mailbox_edit", args=["in", box.pk])
+    for extra in ({"test": "1"}, {}):  # neither tested nor saved
+        response = c.post(url, incoming_post(dovecot, service, new_secret="", **changes, **extra))
+        page = response.content.decode()
+        assert "type the password or access token again" in page
+        assert "Connection works." not in page
+    box.refresh_from_db()
+    assert (box.host, box.port, box.username) == (dovecot.host, dovecot.port, dovecot.user)
+    # With the password typed again, the change is taken.
+    response = c.post(url, incoming_post(dovecot, service, **changes))
+    assert response.status_code == 302
+
+
 def test_secret_required_for_a_new_mailbox(client_for, administrator, dovecot, service):
     response = client_for(administrator).post(reverse("mail:mailbox_create", args=["in"]),
                                               incoming_post(dovecot, service, new_secret=""))

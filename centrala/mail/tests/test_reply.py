@@ -117,6 +117,35 @@ def test_incoming_email_shows_text_first_and_sanitised_html_on_request(agent, cl
     assert "From: Jan Kowalski &lt;jan.kowalski@example.com&gt;" in item
 
 
+def test_spam_reasons_and_automatic_senders_are_shown_in_words_in_the_users_language(agent, client_for, rental_case,
+                                                                                    incoming, outbox):
+    incoming.data.update(automatic="auto-reply", spam_score=7, spam_reasons=[
+        {"code": "upstream_flag", "points": 5, "detail": "X-Spam-Flag: YES"},
+        {"code": "advertising_words", "points": 2, "detail": "promocja (pl)"},
+        {"code": "a_reason_of_a_later_version", "points": 1, "detail": ""},
+    ])
+    incoming.save()
+
+    def item():
+        page = client_for(agent).get(f"/activities/case/{rental_case.pk}/", headers={"HX-Request": "true"})
+        text = page.content.decode()
+        return text[text.index(f'id="activity-{incoming.pk}"'):]
+
+    shown = item()
+    assert "Spam score 7: why" in shown
+    assert "The receiving mail server marked it as spam: <span class=\"muted\">X-Spam-Flag: YES</span>" in shown
+    assert "Advertising words: <span class=\"muted\">promocja (pl)</span> <span class=\"pill\">+2</span>" in shown
+    assert "a_reason_of_a_later_version" in shown  # unknown codes still show
+    assert "{&#x27;code&#x27;" not in shown and "{'code'" not in shown
+    assert "Sent automatically (auto-reply): never answered automatically." in shown
+    agent.language = "pl"
+    agent.save(update_fields=["language"])
+    shown = item()
+    assert "Wynik spamu 7: dlaczego" in shown
+    assert "Słowa reklamowe" in shown
+    assert "Wysłane automatycznie (autoodpowiedź): nigdy nie odpowiadamy na nie automatycznie." in shown
+
+
 def test_replying_to_an_email_of_another_case_is_refused(agent, client_for, rental_case, incoming, outbox, rental,
                                                          contact, make_case):
     other = make_case(rental, contact, agent)

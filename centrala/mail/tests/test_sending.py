@@ -114,6 +114,39 @@ def test_a_permanent_refusal_fails_at_once(agent, rental_case, outbox, smtp_serv
     assert sending.deliver(outbound.pk) == OutboundState.FAILED and smtp_server.data_commands == 1
 
 
+def test_a_send_whose_worker_died_fails_visibly_after_a_while_and_can_be_sent_again(
+        agent, rental_case, outbox, smtp_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    outbound = replies.do_send_reply(agent, rental_case.pk, to="jan@example.com", subject="Offer", body="Text")
+    # A worker claimed it, then died before it could finish.
+    started = timezone.now()
+    OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.SENDING, attempts=1,
+                                                          sending_since=started)
+    assert sending.sweep_interrupted(now=started + timedelta(minutes=9)) == 0  # may still be working
+    assert sending.sweep_interrupted(now=started + timedelta(minutes=11)) == 1
+    outbound.refresh_from_db()
+    assert outbound.state == OutboundState.FAILED and "interrupted" in outbound.error
+    assert outbound.activity.data["state"] == "failed" and "interrupted" in outbound.activity.data["error"]
+    assert not smtp_server.messages  # not resent by itself: the server may have taken it already
+    replies.do_resend(agent, outbound.pk)
+    assert sending.deliver(outbound.pk) == OutboundState.SENT and len(smtp_server.messages) == 1
+
+
+def test_the_sweep_leaves_an_attempt_that_finished_meanwhile(agent, rental_case, outbox, smtp_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    outbound = replies.do_send_reply(agent, rental_case.pk, to="jan@example.com", subject="Offer", body="Text")
+    assert sending.deliver(outbound.pk) == OutboundState.SENT
+    assert sending.sweep_interrupted(now=timezone.now() + timedelta(hours=1)) == 0
+    outbound.refresh_from_db()
+    assert outbound.state == OutboundState.SENT
+
+
 def test_an_unreachable_server_is_a_temporary_failure(agent, rental_case, outbox):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

@@ -47,6 +47,11 @@ def test_a_known_sender_is_matched_and_never_changed(client, webform, make_conta
     assert Contact.objects.count() == 1 and Case.objects.get().contact == known
     known.refresh_from_db()
     assert known.first_name == "Ewa"  # an anonymous sender does not rewrite a stored contact
+    # ... but what they typed is not lost: it is on the case's timeline for the agent.
+    entry = Case.objects.get().activities.get(kind="info", data__field="webform")
+    assert entry.data["new"] == webform.name
+    assert entry.body.startswith("The sender matched an existing contact, which was not changed.")
+    assert "Your name: Mallory" in entry.body and "Phone: 601 222 333" in entry.body
 
 
 def test_the_cors_preflight_is_answered_for_allowed_websites_only(client, webform):
@@ -186,3 +191,19 @@ def test_a_confirmation_email_is_queued_through_the_campaigns_mailbox(client, we
     case = Case.objects.get()
     assert message["Subject"] == f"We got your booking [#{case.pk}]"
     assert "We will call you within an hour." in message.get_body(("plain",)).get_content()
+
+
+def test_no_confirmation_is_mailed_to_a_robots_address(client, webform, rental, smtp_server):
+    """A bot submitting with a no-reply or MAILER-DAEMON address gets its case, but no e-mail:
+    automatic mail to a robot starts loops."""
+    from centrala.mail.models import OutboundMessage, OutgoingMailbox, Security
+
+    mailbox = OutgoingMailbox.objects.create(name="Desk", from_address="desk@rent.example", host=smtp_server.host,
+                                             port=smtp_server.port, security=Security.NONE)
+    mailbox.campaigns.add(rental)
+    webform.send_confirmation = True
+    webform.save()
+    for number, address in enumerate(["no-reply@shop.example", "MAILER-DAEMON@mx.example"]):
+        assert post_json(client, webform, {**GOOD, "email": address, "first_name": f"Bot {number}"}).status_code == 201
+    assert Case.objects.count() == 2
+    assert not OutboundMessage.objects.exists()

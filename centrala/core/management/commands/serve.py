@@ -93,6 +93,8 @@ class Command(BaseCommand):
             commands["worker"] = worker_command()
             # Incoming mailboxes (IMAP IDLE); idle and cheap when none is configured.
             commands["mail"] = [sys.executable, "manage.py", "mail_worker"]
+            if settings.MAIL_LISTENER:  # mail delivered by the site's own mail server (LMTP/SMTP)
+                commands["mail listener"] = [sys.executable, "manage.py", "mail_listener"]
 
         stopping = False
 

@@ -13,7 +13,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from centrala.mail import imap as imap_lib
-from centrala.mail.models import IncomingMailbox
+from centrala.mail.models import IncomingMailbox, Intake
 from centrala.mail.worker import Supervisor, read_once
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, once, mailbox, reload_seconds, **options):
         if once:
-            boxes = IncomingMailbox.objects.filter(is_active=True).select_related("campaign")
+            boxes = IncomingMailbox.objects.filter(is_active=True, intake=Intake.IMAP).select_related("campaign")
             if mailbox:
                 boxes = boxes.filter(pk__in=mailbox)
             failed = False
