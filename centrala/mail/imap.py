@@ -259,7 +259,7 @@ def _commit_group(pending, messages, mailbox, uidvalidity, ingest):
             raw = messages.get(uid)
             if raw is None:  # expunged in between
                 continue
-            locked = locked or lock_mailbox(mailbox, for_group=True)
+            locked = locked or lock_mailbox(mailbox, for_group=True, uidvalidity=uidvalidity, uids=list(messages))
             ingest(locked, uidvalidity, uid, raw)
             handled.append(uid)
             if len(handled) >= GROUP_MAX or time.monotonic() - started > GROUP_SECONDS:

@@ -65,8 +65,10 @@ def ingest(mailbox, uidvalidity, uid, raw):
         with transaction.atomic(savepoint=not grouped):
             if not grouped:
                 mailbox = lock_mailbox(mailbox)
-            inbound = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)[:1]
-            inbound = inbound[0] if inbound else None
+            inbound = None
+            if not grouped or uid in mailbox._stored_uids:
+                inbound = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)[:1]
+                inbound = inbound[0] if inbound else None
             if inbound is not None and inbound.state in HANDLED:
                 return inbound
             if inbound is None:
@@ -88,18 +90,21 @@ def ingest(mailbox, uidvalidity, uid, raw):
     return inbound
 
 
-def lock_mailbox(mailbox, *, for_group=False):
+def lock_mailbox(mailbox, *, for_group=False, uidvalidity=None, uids=()):
     """The mailbox read fresh under its row lock: workers reading the same mailbox wait here for
     each other, and an administrator may have changed its campaign meanwhile.
 
     for_group: the reader's group of messages (imap._commit_group) locks once for all of them, in
-    its transaction; the campaign's audience is then read once for the group too.
+    its transaction; the campaign's audience, and which of the fetched `uids` are stored already
+    (read again after a crash), are then read once for the group too.
     """
     mailbox = (IncomingMailbox.objects.select_for_update(of=("self",))
                .select_related("campaign__script__initial_status").get(pk=mailbox.pk))
     if for_group:
         mailbox._group_locked = True
         remember_audience(mailbox.campaign)
+        mailbox._stored_uids = set(InboundMessage.objects.filter(
+            mailbox=mailbox, uidvalidity=uidvalidity, uid__in=list(uids)).values_list("uid", flat=True)) if uids else set()
     return mailbox
 
 
@@ -176,6 +181,8 @@ def process(inbound, mailbox, raw, written):
         return inbound
 
     case = find_case(mailbox, parsed)
+    if case is not None and case.campaign_id == mailbox.campaign_id:
+        case.campaign = mailbox.campaign  # the group's instance, whose audience is read once
     created = False
     if case is None:
         if automatic in (detection.BOUNCE, detection.AUTO_REPLY):
