@@ -18,9 +18,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "test-password-123"
 
-# Real mail servers for the e-mail tests: Dovecot IMAP and an aiosmtpd SMTP server, started by the
-# fixtures in these modules (shared by the mail and web-form tests).
-pytest_plugins = ["centrala.mail.tests.dovecot", "centrala.mail.tests.smtpd"]
+# Real mail servers for the e-mail tests: Dovecot IMAP and an aiosmtpd SMTP server (both with TLS),
+# started by the fixtures in these modules (shared by the mail and web-form tests).
+pytest_plugins = ["centrala.mail.tests.dovecot", "centrala.mail.tests.smtpd", "centrala.mail.tests.tls"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """Signing in to an SMTP server to test an outgoing mailbox's settings ("Test connection")."""
 
-import base64
 import smtplib
 import socket
 import ssl
@@ -21,15 +20,13 @@ def _reason(error):
 
 
 def open_smtp(box, *, timeout=TIMEOUT):
-    """A signed-in smtplib connection, or ConnectionError with a message for administrators."""
+    """A signed-in smtplib connection, or ConnectionError with a message for administrators.
+    Connects exactly as sending does (sending.connect): what the test says is what sending meets."""
+    from .sending import connect
+
     where = f"{box.host}:{box.port}"
     try:
-        if box.security == Security.SSL:
-            smtp = smtplib.SMTP_SSL(box.host, box.port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(box.host, box.port, timeout=timeout)
-            if box.security == Security.STARTTLS:
-                smtp.starttls(context=ssl.create_default_context())
+        return connect(box, timeout=timeout)
     except socket.gaierror:
         raise ConnectionError(_("The server name “%(host)s” could not be found. Check the spelling.")
                               % {"host": box.host}) from None
@@ -39,37 +36,27 @@ def open_smtp(box, *, timeout=TIMEOUT):
     except (TimeoutError, socket.timeout):
         raise ConnectionError(_("The server at %(where)s did not answer within %(seconds)s seconds.")
                               % {"where": where, "seconds": timeout}) from None
+    except ssl.SSLCertVerificationError as error:
+        raise ConnectionError(_("The server's TLS certificate is not trusted: %(reason)s.")
+                              % {"reason": error.verify_message or error.reason}) from None
     except ssl.SSLError as error:
         raise ConnectionError(_("The secure (TLS) connection to %(where)s failed: %(reason)s. Check whether the "
                                 "port expects SSL/TLS, STARTTLS or no encryption.")
                               % {"where": where, "reason": error.reason or error}) from None
-    except smtplib.SMTPNotSupportedError:
-        raise ConnectionError(_("The server at %(where)s does not offer STARTTLS.") % {"where": where}) from None
+    except smtplib.SMTPNotSupportedError as error:
+        if "STARTTLS" in str(error):
+            raise ConnectionError(_("The server at %(where)s does not offer STARTTLS.") % {"where": where}) from None
+        raise ConnectionError(_("The server does not accept sign-in (AUTH) on this connection; it may need "
+                                "STARTTLS first.")) from None
+    except smtplib.SMTPAuthenticationError as error:
+        if box.auth_method == AuthMethod.XOAUTH2:
+            raise ConnectionError(_("The server refused the OAuth2 access token for “%(user)s”: %(reason)s")
+                                  % {"user": box.username, "reason": _reason(error)}) from None
+        raise ConnectionError(_("The server refused the user name or password for “%(user)s”: %(reason)s")
+                              % {"user": box.username, "reason": _reason(error)}) from None
     except (OSError, smtplib.SMTPException) as error:
         raise ConnectionError(_("Could not connect to %(where)s: %(reason)s")
                               % {"where": where, "reason": _reason(error)}) from None
-    if box.username:
-        try:
-            if box.auth_method == AuthMethod.XOAUTH2:
-                token = base64.b64encode(f"user={box.username}\x01auth=Bearer {box.secret}\x01\x01".encode()).decode()
-                smtp.ehlo_or_helo_if_needed()
-                code, reply = smtp.docmd("AUTH", f"XOAUTH2 {token}")
-                if code != 235:
-                    raise smtplib.SMTPAuthenticationError(code, reply)
-            else:
-                smtp.login(box.username, box.secret)
-        except smtplib.SMTPNotSupportedError:
-            smtp.close()
-            raise ConnectionError(_("The server does not accept sign-in (AUTH) on this connection; it may need "
-                                    "STARTTLS first.")) from None
-        except smtplib.SMTPAuthenticationError as error:
-            smtp.close()
-            raise ConnectionError(_("The server refused the user name or password for “%(user)s”: %(reason)s")
-                                  % {"user": box.username, "reason": _reason(error)}) from None
-        except (OSError, smtplib.SMTPException) as error:
-            smtp.close()
-            raise ConnectionError(_("Signing in failed: %(reason)s") % {"reason": _reason(error)}) from None
-    return smtp
 
 
 def test_smtp(box):

@@ -1,8 +1,9 @@
 """Pytest fixture `dovecot`: a real Dovecot IMAP server for the e-mail tests.
 
 One Dovecot per test session, with its own configuration, runtime directory, passwd-file and
-maildirs in a temporary directory, listening on a free port of 127.0.0.1 (plain IMAP, PLAIN/LOGIN
-and XOAUTH2, where the token is checked like a password). It needs no system mail store and
+maildirs in a temporary directory, listening on free ports of 127.0.0.1 (IMAP with STARTTLS, and IMAPS;
+PLAIN/LOGIN and XOAUTH2, where the token is checked like a password; a self-signed certificate,
+trusted by the `trust_test_certificate` fixture). It needs no system mail store and
 no system configuration. As a normal user it runs as that user; as root, its mail and login
 processes run as Debian's `dovecot` / `dovenull` users.
 
@@ -52,6 +53,8 @@ class DovecotServer:
         self.root = Path(root)
         self.host = "127.0.0.1"
         self.port = _free_port()
+        self.tls_port = _free_port()  # implicit TLS (IMAPS); the plain port offers STARTTLS
+        self.cert = self.key = None
         self.passwd = self.root / "passwd"
         self.mail = self.root / "mail"
         self.log = self.root / "dovecot.log"
@@ -73,7 +76,9 @@ instance_name = centrala-test-{self.port}
 log_path = {self.log}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{self.cert}
+ssl_key = <{self.key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2
 auth_failure_delay = 0 secs
@@ -98,7 +103,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -126,6 +133,9 @@ protocol imap {{
             )
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        from .tls import certificate
+
+        self.cert, self.key = certificate()
         # Users exist from the start: Dovecot notices a changed passwd-file by its mtime, which
         # may not move between two tests within the same second.
         self.passwd.write_text("".join(
@@ -186,7 +196,7 @@ class DovecotAccount:
 
     def __init__(self, server, user, password):
         self.server = server
-        self.host, self.port = server.host, server.port
+        self.host, self.port, self.tls_port = server.host, server.port, server.tls_port
         self.user, self.password = user, password
         self.address = f"{user}@example.test"
 

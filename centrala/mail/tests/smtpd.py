@@ -1,7 +1,7 @@
 """Pytest fixture `smtp_server`: a real SMTP server (aiosmtpd) on a free local port.
 
-It keeps every message it accepts (`server.messages`, each with envelope sender, recipients and
-the parsed message), can require AUTH (PLAIN/LOGIN with a password, or XOAUTH2 with a token),
+It keeps every message it accepts (`server.messages`, each with envelope sender, recipients, the
+parsed message and whether it came over TLS), offers STARTTLS (see tls.py), can require AUTH (PLAIN/LOGIN with a password, or XOAUTH2 with a token),
 and can be told to refuse: `server.refuse(code=451, times=2)` answers the next two DATA commands
 with a temporary error, `server.refuse(code=550)` refuses every message for good. Loaded for the
 whole suite by the root conftest (pytest_plugins).
@@ -24,6 +24,7 @@ class Received:
     rcpt_tos: list
     raw: bytes
     message: object  # email.message.EmailMessage
+    encrypted: bool = False  # arrived over TLS (after STARTTLS)
 
 
 @dataclass
@@ -68,7 +69,8 @@ class _Handler:
             return f"{code} Test server: message {kind}"
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw, message))
+        server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw, message,
+                                        encrypted=session.ssl is not None))
         return "250 Message accepted for delivery"
 
 
@@ -120,9 +122,11 @@ def _make_controller(server):
                 return self._smtp()
 
         def _smtp(self):
+            from .tls import server_context
+
             return XOAuth2SMTP(
                 self.handler, authenticator=_authenticator(server), auth_require_tls=False,
-                auth_required=server.requires_auth, hostname="smtp.test",
+                auth_required=server.requires_auth, hostname="smtp.test", tls_context=server_context(),
             )
 
     return TestController(_Handler(server), hostname=server.host, port=server.port)

@@ -184,6 +184,26 @@ def test_sending_signs_in_with_a_password_or_an_oauth2_token(method, agent, rent
     assert second.error.startswith("535")
 
 
+@pytest.mark.parametrize("method", ["password", "xoauth2"])
+def test_test_connection_signs_in_as_sending_does_and_names_a_refusal(method, outbox, smtp_server):
+    from centrala.mail import smtp_check
+
+    smtp_server.username = outbox.username = "desk"
+    if method == "password":
+        smtp_server.password = outbox.secret = "s3cret"
+        outbox.auth_method, refused = AuthMethod.PASSWORD, "The server refused the user name or password for “desk”"
+    else:
+        smtp_server.token = outbox.secret = "ya29.token"
+        outbox.auth_method, refused = AuthMethod.XOAUTH2, "The server refused the OAuth2 access token for “desk”"
+    outbox.save()
+    assert smtp_check.test_smtp(outbox) == (True, "Connected and signed in.")
+    outbox.secret = "wrong"
+    ok, text = smtp_check.test_smtp(outbox)
+    assert not ok and text.startswith(refused) and "535" in text
+    outbox.refresh_from_db()
+    assert outbox.last_error == text  # shown on the mailbox page too
+
+
 def test_the_users_own_mailbox_comes_before_the_campaigns(agent, rental, rental_case, outbox, smtp_server):
     from centrala.mail.models import OutgoingMailbox, Security
 
