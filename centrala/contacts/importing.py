@@ -13,12 +13,16 @@ and e-mails and group memberships are bulk-inserted, updated contacts bulk-updat
 own audit entry). Progress is stored after every batch for the page that polls it.
 """
 
+import itertools
 import re
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -568,8 +572,9 @@ def run_contact_import(import_id):
 def run_import(import_id):
     """Import the rows of a queued import. Claimed with a conditional UPDATE, so two workers
     given the same import do not both run it."""
+    now = timezone.now()
     claimed = ContactImport.objects.filter(pk=import_id, state=ImportState.QUEUED).update(
-        state=ImportState.RUNNING, started_at=timezone.now())
+        state=ImportState.RUNNING, started_at=Coalesce("started_at", Value(now)), progress_at=now)
     if not claimed:
         return ContactImport.objects.filter(pk=import_id).first()
     imp = ContactImport.objects.select_related("created_by", "group").get(pk=import_id)
@@ -577,6 +582,8 @@ def run_import(import_id):
     try:
         with override(getattr(actor, "language", None) or None):
             _run(imp, actor)
+    except _Superseded:  # a runner that resumed this import after this one stalled goes on with it
+        return ContactImport.objects.filter(pk=import_id).first()
     except Exception as error:  # the page shows why; the batches already done stay imported
         ContactImport.objects.filter(pk=imp.pk).update(state=ImportState.FAILED, failure=str(error)[:2000],
                                                        finished_at=timezone.now())
@@ -589,16 +596,42 @@ COUNTERS = {"created": "created_count", "updated": "updated_count", "unchanged":
             "skipped": "skipped_count", "errors": "error_count"}
 
 
+class _Superseded(Exception):
+    """Another runner has written this import's next batch: this one stops."""
+
+
+STALLED_AFTER = timedelta(minutes=10)  # a batch takes about a second: this long silent, its worker died
+
+
+def resume_stalled_imports(now=None):
+    """Queue again the imports that stopped making progress (their worker was killed or the
+    machine restarted): they go on after the last batch written. Returns how many."""
+    now = now or timezone.now()
+    resumed = 0
+    for imp in ContactImport.objects.filter(state=ImportState.RUNNING, progress_at__lt=now - STALLED_AFTER).only(
+            "pk", "progress_at"):
+        if ContactImport.objects.filter(pk=imp.pk, state=ImportState.RUNNING, progress_at=imp.progress_at).update(
+                state=ImportState.QUEUED, progress_at=now):
+            run_contact_import.enqueue(imp.pk)
+            resumed += 1
+    return resumed
+
+
 def _run(imp, actor):
+    """Import the rows after those done already (all of them on the first run; after a resume,
+    those after the last batch written), each batch in one transaction with the progress."""
     importer = Importer(imp, actor)
     group = imp.group
-    totals = {key: 0 for key in COUNTERS}
-    errors, done, batch = [], 0, []
+    totals = {key: getattr(imp, field) for key, field in COUNTERS.items()}
+    errors, done, batch = list(imp.errors or []), imp.done_rows, []
 
     def flush():
         nonlocal done
         rows = [importer.clean(number, cells) for number, cells in batch]
         with transaction.atomic():
+            current = ContactImport.objects.select_for_update().only("done_rows", "state").get(pk=imp.pk)
+            if current.done_rows != done or current.state != ImportState.RUNNING:
+                raise _Superseded
             importer.plan(rows)
             counts = importer.write(rows, group)
             for key, value in counts.items():
@@ -610,10 +643,10 @@ def _run(imp, actor):
             fields = {COUNTERS[key]: value for key, value in totals.items()}
             if new_errors:
                 fields["errors"] = errors
-            ContactImport.objects.filter(pk=imp.pk).update(done_rows=done, **fields)
+            ContactImport.objects.filter(pk=imp.pk).update(done_rows=done, progress_at=timezone.now(), **fields)
         batch.clear()
 
-    for number, cells in data_rows(imp):
+    for number, cells in itertools.islice(data_rows(imp), done, None):
         batch.append((number, cells))
         if len(batch) >= BATCH:
             flush()

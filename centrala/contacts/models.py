@@ -284,6 +284,8 @@ class ContactImport(models.Model):
     group = models.ForeignKey(ImportGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When a batch was last written: a running import silent for long lost its worker (resumed).
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -267,3 +267,64 @@ def test_a_queued_job_of_a_user_deactivated_meanwhile_changes_nothing(manager, c
     assert (job.state, job.changed, job.refused_count) == (BulkState.DONE, 0, 3)
     assert "no longer active" in next(iter(job.refused))
     assert not Case.objects.filter(is_spam=True).exists()
+
+
+class WorkerKilled(BaseException):
+    """What a killed worker leaves behind: no handler runs, the job stays "running"."""
+
+
+def test_a_job_whose_worker_died_is_resumed_from_its_chunk_and_applies_each_chunk_once(
+        manager, rental, contact, make_case, agent, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from centrala.audit.models import AuditEntry
+    from centrala.worklists import jobs
+    from centrala.worklists.models import BulkJob, BulkState
+
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    ids = [make_case(rental, contact).pk for _ in range(8)]
+    job = bulk.create_job(manager, "set_owner", {"owner": agent.pk}, ids=ids)
+    real, chunks = bulk._run_chunk, []
+
+    def killed_in_the_second_chunk(context, chunk):
+        chunks.append(chunk)
+        if len(chunks) == 2:
+            raise WorkerKilled
+        return real(context, chunk)
+
+    monkeypatch.setattr(bulk, "_run_chunk", killed_in_the_second_chunk)
+    with pytest.raises(WorkerKilled):
+        bulk.run_job(job.pk)
+    monkeypatch.setattr(bulk, "_run_chunk", real)
+    job.refresh_from_db()
+    assert (job.state, job.done) == (BulkState.RUNNING, 3)
+
+    assert jobs.resume_stalled() == 0  # it may still be working
+    later = timezone.now() + timedelta(minutes=11)
+    assert jobs.resume_stalled(now=later) == 1  # queued again for a worker
+    assert jobs.resume_stalled(now=later) == 0  # once only
+    bulk.run_job(job.pk)
+    bulk.run_job(job.pk)  # a second runner (e.g. the old worker waking up) finds nothing left
+    job = BulkJob.objects.get(pk=job.pk)
+    assert (job.state, job.done, job.changed) == (BulkState.DONE, 8, 8)
+    assert Case.objects.filter(owner=agent).count() == 8
+    assert AuditEntry.objects.filter(action="case.update").count() == 8  # each case changed once
+
+
+def test_the_sweep_command_resumes_stalled_work(manager, rental, contact, make_case, agent):
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from centrala.worklists.models import BulkJob, BulkState
+
+    job = bulk.create_job(manager, "set_owner", {"owner": agent.pk}, ids=[make_case(rental, contact).pk])
+    BulkJob.objects.filter(pk=job.pk).update(state=BulkState.RUNNING,
+                                             progress_at=timezone.now() - timedelta(minutes=30))
+    out = StringIO()
+    call_command("jobs_sweep", stdout=out)
+    assert out.getvalue().strip() == "Resumed 1 bulk job(s) and 0 import(s)."

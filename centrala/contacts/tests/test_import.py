@@ -279,3 +279,44 @@ def test_a_crash_stops_the_import_keeps_finished_batches_and_says_why(manager, m
     imp.refresh_from_db()
     assert imp.state == ImportState.FAILED and "disk full" in imp.failure and imp.finished_at
     assert (imp.done_rows, imp.created_count) == (2, 2) and Contact.objects.count() == 2
+
+
+class WorkerKilled(BaseException):
+    """What a killed worker leaves behind: no handler runs, the import stays "running"."""
+
+
+def test_an_import_whose_worker_died_is_resumed_after_its_last_batch(manager, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(importing, "BATCH", 2)
+    rows = [HEADER] + [["Jan", f"Wznowiony{n}", f"601 000 2{n}0", "", ""] for n in range(5)]
+    imp = upload(manager, rows)
+    importing.do_set_mapping(manager, imp, mapping=imp.mapping, duplicates="skip", group_name="G")
+    importing.do_start_import(manager, imp)
+    write, calls = importing.Importer.write, []
+
+    def killed_on_the_second_batch(self, batch, group):
+        calls.append(1)
+        if len(calls) == 2:
+            raise WorkerKilled
+        return write(self, batch, group)
+
+    monkeypatch.setattr(importing.Importer, "write", killed_on_the_second_batch)
+    with pytest.raises(WorkerKilled):
+        importing.run_import(imp.pk)
+    monkeypatch.setattr(importing.Importer, "write", write)
+    imp.refresh_from_db()
+    assert (imp.state, imp.done_rows) == (ImportState.RUNNING, 2)
+    assert importing.resume_stalled_imports() == 0  # it may still be working
+    later = timezone.now() + timedelta(minutes=11)
+    assert importing.resume_stalled_imports(now=later) == 1  # queued again for a worker
+    assert importing.resume_stalled_imports(now=later) == 0  # once only
+    imp.refresh_from_db()
+    assert imp.state == ImportState.QUEUED
+    imp = importing.run_import(imp.pk)
+    assert imp.state == ImportState.DONE
+    assert (imp.done_rows, imp.created_count) == (5, 5)
+    assert sorted(Contact.objects.values_list("last_name", flat=True)) == [f"Wznowiony{n}" for n in range(5)]
+    assert imp.group.contacts.count() == 5

@@ -51,13 +51,16 @@ class Command(BaseCommand):
     help = "Serve Centrala (uvicorn, HTTP and websockets) and run a task worker beside it."
 
     def _sweep_presence(self):
-        """Housekeeping beside the worker: idle users are signed out (see presence_sweep)."""
+        """Housekeeping beside the worker: idle users are signed out (see presence_sweep), and
+        bulk jobs and imports whose worker died are queued again (see jobs_sweep)."""
         from django.db import DatabaseError, close_old_connections
 
+        from centrala.core.management.commands.jobs_sweep import sweep as resume_stalled_work
         from centrala.presence.actions import sign_out_idle
 
         try:
             sign_out_idle()
+            resume_stalled_work()  # bulk jobs and imports whose worker died go on
         except DatabaseError as error:  # a busy database must not stop the server
             self.stderr.write(f"Presence sweep failed: {error}")
         finally:
