@@ -31,19 +31,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def sent_events(monkeypatch):
-    """Events handed to the channel layer after commit: {"type", "payload", "users", "teams", "roles"}."""
-    events = []
-
-    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
-        events.append({"type": event_type, "payload": payload, "users": list(users), "teams": list(teams),
-                       "roles": list(roles)})
-
-    monkeypatch.setattr("centrala.realtime.publish.send_now", send_now)
-    return events
-
-
-@pytest.fixture
 def rental_case(rental, contact, agent, make_case):
     return make_case(rental, contact, agent)
 

@@ -19,18 +19,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def sent_events(monkeypatch):
-    events = []
-
-    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
-        events.append({"type": event_type, "payload": payload, "users": list(users), "teams": list(teams),
-                       "roles": list(roles)})
-
-    monkeypatch.setattr("centrala.realtime.publish.send_now", send_now)
-    return events
-
-
-@pytest.fixture
 def outbox(db, smtp_server, rental):
     """The rental campaign's outgoing mailbox, on the test SMTP server (plain, no sign-in)."""
     from centrala.mail.models import OutgoingMailbox, Security

@@ -12,7 +12,6 @@ from .replying import (  # noqa: F401
     media_root,
     outbox,
     rental_case,
-    sent_events,
     service_case,
     upload,
 )

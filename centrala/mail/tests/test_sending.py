@@ -9,7 +9,7 @@ from centrala.activities.models import Activity, ActivityKind
 from centrala.mail import replies, sending
 from centrala.mail.models import AuthMethod, OutboundMessage, OutboundState, Signature
 
-from .replying import PDF, compose_url, incoming, media_root, outbox, rental_case, sent_events, upload  # noqa: F401
+from .replying import PDF, compose_url, incoming, media_root, outbox, rental_case, upload  # noqa: F401
 
 
 def queued_tasks():
