@@ -175,9 +175,6 @@ def get_contact_for_user(user, contact_id):
 
 def case_audience(campaign):
     """Who may be told about a case of `campaign`: its agents, its teams and all supervisors."""
-    remembered = campaign.__dict__.get("_case_audience")
-    if remembered is not None:
-        return remembered
     return {
         "users": list(campaign.agents.values_list("pk", flat=True)),
         "teams": list(campaign.teams.values_list("pk", flat=True)),
@@ -185,20 +182,29 @@ def case_audience(campaign):
     }
 
 
-def campaign_member_ids(campaign):
-    """Ids of the agents and home agents assigned to `campaign`, directly or through a team: the
-    people who may own its cases (CASE-07)."""
-    from django.db.models import Q
+def campaign_agents(campaign_ids):
+    """{user id: {campaign ids}} of the active agents and home agents assigned to those campaigns,
+    directly or through a team (CASE-07: only they may own its cases)."""
+    from centrala.accounts.models import User
+    from centrala.campaigns.models import Campaign
 
-    from centrala.accounts.models import AGENT_ROLES, User
-
-    return set(User.objects.filter(Q(pk__in=campaign.agents.values("pk")) | Q(teams__in=campaign.teams.values("pk")),
-                                   role__in=AGENT_ROLES).values_list("pk", flat=True))
-
-
-def remember_audience(campaign):
-    """Read the audience of `campaign` once and keep it on this instance, for work that announces
-    many cases of one campaign in one short transaction (a group of incoming e-mails)."""
-    campaign.__dict__.pop("_case_audience", None)
-    campaign._case_audience = case_audience(campaign)
-    return campaign._case_audience
+    through = Campaign.agents.through
+    team_through = Campaign.teams.through
+    member_through = User.teams.through
+    result = {}
+    rows = through.objects.filter(
+        campaign_id__in=campaign_ids, user__is_active=True, user__role__in=AGENT_ROLES
+    ).values_list("user_id", "campaign_id")
+    for user_id, campaign_id in rows:
+        result.setdefault(user_id, set()).add(campaign_id)
+    teams = {}
+    team_rows = team_through.objects.filter(campaign_id__in=campaign_ids).values_list("team_id", "campaign_id")
+    for team_id, campaign_id in team_rows:
+        teams.setdefault(team_id, set()).add(campaign_id)
+    if teams:
+        members = member_through.objects.filter(
+            team_id__in=teams, user__is_active=True, user__role__in=AGENT_ROLES
+        ).values_list("user_id", "team_id")
+        for user_id, team_id in members:
+            result.setdefault(user_id, set()).update(teams[team_id])
+    return result

@@ -233,11 +233,13 @@ def _event_payload(case, actor, changed):
 
 
 def do_create_case(actor, *, campaign, contact, source=Source.OUTBOUND, owner=None, priority=Priority.LOW,
-                   status=None, form_data=None, subject=None, callback_at=None, check_access=True,
-                   savepoint=True):
+                   status=None, form_data=None, subject=None, callback_at=None, is_spam=False, check_access=True,
+                   savepoint=True, audience=None):
     """Create a case (CASE-01). Agents may create cases only in campaigns assigned to them.
 
+    is_spam: probable spam, created straight into the Spam list for review (BEY-03).
     savepoint=False: inside a transaction whose own savepoint covers a failure (incoming e-mail).
+    audience: case_audience(campaign), when the caller read it already for many cases.
     """
     with transaction.atomic(savepoint=savepoint):
         if check_access:
@@ -267,15 +269,18 @@ def do_create_case(actor, *, campaign, contact, source=Source.OUTBOUND, owner=No
         by = actor if actor is not None and actor.is_authenticated else None
         case = Case.objects.create(
             subject=subject[:250], source=source, campaign=campaign, status=status, owner=owner,
-            priority=priority, contact=contact, form_data=data, callback_at=callback_at,
+            priority=priority, contact=contact, form_data=data, callback_at=callback_at, is_spam=bool(is_spam),
             created_by=by, updated_by=by,
         )
-        record(by, "case.create", case, {
+        changes = {
             "campaign": [None, campaign.name], "status": [None, status.name], "contact": [None, str(contact)],
             "owner": [None, str(owner) if owner else None], "source": [None, source],
-        })
+        }
+        if is_spam:
+            changes["is_spam"] = [None, True]
+        record(by, "case.create", case, changes)
         record_info(case, by, field="created", label=_("Case created"), new=Source(source).label)
-        publish("case.created", _event_payload(case, by, ["created"]), **_audience(case))
+        publish("case.created", _event_payload(case, by, ["created"]), **(audience or _audience(case)))
         return case
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, override
 
 from centrala.accounts.permissions import (
     can,
-    campaign_member_ids,
+    campaign_agents,
     case_audience,
     get_campaign_for_user,
     visible_campaign_ids,
@@ -207,7 +207,7 @@ class _Context:
             self.owner_campaigns = visible_campaign_ids(self.owner)
         if job.action == "move_campaign":
             self.campaign = Campaign.objects.select_related("script__initial_status").get(pk=self.params["campaign"])
-            self.campaign_members = campaign_member_ids(self.campaign)
+            self.campaign_members = set(campaign_agents([self.campaign.pk]))
         self.audiences = {}
 
     def audience(self, campaign_id):

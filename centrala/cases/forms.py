@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from centrala.accounts.models import AGENT_ROLES, User
 from centrala.accounts.permissions import (
+    campaign_agents,
     get_campaign_for_user,
     get_contact_for_user,
     visible_campaigns,
@@ -264,31 +265,6 @@ def card_changes(user, case, posted, names, *, statuses, owners, fields):
 
 
 # --- creating a case ("+") --------------------------------------------------------------------------
-
-def campaign_agents(campaign_ids):
-    """{user id: {campaign ids}} of the active agents and home agents assigned to those campaigns,
-    directly or through a team (CASE-07: only they may own its cases)."""
-    through = Campaign.agents.through
-    team_through = Campaign.teams.through
-    member_through = User.teams.through
-    result = {}
-    rows = through.objects.filter(
-        campaign_id__in=campaign_ids, user__is_active=True, user__role__in=AGENT_ROLES
-    ).values_list("user_id", "campaign_id")
-    for user_id, campaign_id in rows:
-        result.setdefault(user_id, set()).add(campaign_id)
-    teams = {}
-    team_rows = team_through.objects.filter(campaign_id__in=campaign_ids).values_list("team_id", "campaign_id")
-    for team_id, campaign_id in team_rows:
-        teams.setdefault(team_id, set()).add(campaign_id)
-    if teams:
-        members = member_through.objects.filter(
-            team_id__in=teams, user__is_active=True, user__role__in=AGENT_ROLES
-        ).values_list("user_id", "team_id")
-        for user_id, team_id in members:
-            result.setdefault(user_id, set()).update(teams[team_id])
-    return result
-
 
 def find_contacts(user, text, limit=2):
     """Contacts matching what was typed: an id, a phone number in any format, or the exact name.

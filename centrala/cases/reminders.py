@@ -17,8 +17,9 @@ from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
-from centrala.accounts.models import AGENT_ROLES, User
-from centrala.campaigns.models import CALLBACK_TYPES, Campaign, Status, StatusType
+from centrala.accounts.models import User
+from centrala.accounts.permissions import campaign_agents
+from centrala.campaigns.models import CALLBACK_TYPES, Status, StatusType
 from centrala.notifications.actions import do_notify
 
 from .models import Case
@@ -80,33 +81,20 @@ def claim(case_ids, now, status_ids):
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def campaign_agents(campaign_ids):
+def agents_of(campaign_ids):
     """{campaign id: [active agents of it]}: assigned directly or through one of its teams."""
-    if not campaign_ids:
-        return {}
-    direct = Campaign.agents.through.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id", "user_id")
-    via_team = Campaign.teams.through.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id", "team_id")
-    team_campaigns = {}
-    for campaign_id, team_id in via_team:
-        team_campaigns.setdefault(team_id, set()).add(campaign_id)
-    pairs = set(direct)
-    if team_campaigns:
-        members = User.teams.through.objects.filter(team_id__in=team_campaigns).values_list("team_id", "user_id")
-        for team_id, user_id in members:
-            pairs.update((campaign_id, user_id) for campaign_id in team_campaigns[team_id])
-    users = User.objects.filter(pk__in={user_id for _c, user_id in pairs}, is_active=True, role__in=AGENT_ROLES)
-    users = {user.pk: user for user in users}
+    assigned = campaign_agents(campaign_ids) if campaign_ids else {}
     agents = {campaign_id: [] for campaign_id in campaign_ids}
-    for campaign_id, user_id in sorted(pairs):
-        if user_id in users:
-            agents[campaign_id].append(users[user_id])
+    for user in User.objects.filter(pk__in=assigned).order_by("pk"):
+        for campaign_id in assigned[user.pk]:
+            agents[campaign_id].append(user)
     return agents
 
 
 def recipients_for(cases):
     """{case id: users to remind}: the owner of a private callback, the agents of a public one."""
     public = {case.campaign_id for case in cases if case.status.type == StatusType.PUBLIC_CALLBACK}
-    agents = campaign_agents(sorted(public))
+    agents = agents_of(sorted(public))
     recipients = {}
     for case in cases:
         if case.status.type == StatusType.PRIVATE_CALLBACK:

@@ -58,58 +58,52 @@ def goals(request):
     return render(request, "dealership/goals.html", {"goals": items, "departments": departments})
 
 
-def _edit(request, obj, form_class, initial, save, template_title, back):
-    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+def _initial(obj, form_class):
+    """The form's fields as `obj` has them; a new object starts from the form's own initial values."""
+    if not obj.pk:
+        return {}
+    values = {name: getattr(obj, name) for name in form_class.base_fields}
+    return {name: list(value.all()) if hasattr(value, "all") else value for name, value in values.items()}
+
+
+def _edit(request, obj, form_class, save, new_title, back):
+    """Create or edit one configuration object: save(actor, obj, **cleaned_data) is its action."""
+    form = form_class(request.POST if request.method == "POST" else None, initial=_initial(obj, form_class))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form.cleaned_data)
+            saved = save(request.user, obj, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
             return redirect(back)
     status = 400 if request.method == "POST" else 200
+    title = obj.name if obj.pk else new_title
     return render(request, "dealership/config_form.html",
-                  {"form": form, "title": template_title, "back": back, "obj": obj}, status=status)
-
-
-def _goal(request, goal):
-    initial = {"active": True}
-    if goal.pk:
-        initial = {"name": goal.name, "channel": goal.channel, "department": goal.department_id,
-                   "specialists": list(goal.specialists.all()), "active": goal.active}
-    title = goal.name if goal.pk else _("New contact goal")
-    return _edit(request, goal, GoalForm, initial,
-                 lambda data: actions.do_save_goal(request.user, goal, **data), title, "dealership:goals")
+                  {"form": form, "title": title, "back": back, "obj": obj}, status=status)
 
 
 @requires("manage_dealership")
 def goal_create(request):
-    return _goal(request, ContactGoal())
+    return _edit(request, ContactGoal(), GoalForm, actions.do_save_goal, _("New contact goal"), "dealership:goals")
 
 
 @requires("manage_dealership")
 def goal_edit(request, goal_id):
-    return _goal(request, get_object_or_404(ContactGoal, pk=goal_id))
-
-
-def _department(request, department):
-    initial = {"active": True}
-    if department.pk:
-        initial = {"name": department.name, "code": department.code, "active": department.active}
-    title = department.name if department.pk else _("New department")
-    return _edit(request, department, DepartmentForm, initial,
-                 lambda data: actions.do_save_department(request.user, department, **data), title, "dealership:goals")
+    return _edit(request, get_object_or_404(ContactGoal, pk=goal_id), GoalForm, actions.do_save_goal,
+                 _("New contact goal"), "dealership:goals")
 
 
 @requires("manage_dealership")
 def department_create(request):
-    return _department(request, Department())
+    return _edit(request, Department(), DepartmentForm, actions.do_save_department, _("New department"),
+                 "dealership:goals")
 
 
 @requires("manage_dealership")
 def department_edit(request, department_id):
-    return _department(request, get_object_or_404(Department, pk=department_id))
+    return _edit(request, get_object_or_404(Department, pk=department_id), DepartmentForm,
+                 actions.do_save_department, _("New department"), "dealership:goals")
 
 
 @requires("manage_dealership")
@@ -118,20 +112,13 @@ def reasons(request):
     return render(request, "dealership/reasons.html", {"reasons": IgnoreReason.objects.annotate(used=Count("traffic"))})
 
 
-def _reason(request, reason):
-    initial = {"active": True}
-    if reason.pk:
-        initial = {"name": reason.name, "requires_comment": reason.requires_comment, "active": reason.active}
-    title = reason.name if reason.pk else _("New ignore reason")
-    return _edit(request, reason, ReasonForm, initial,
-                 lambda data: actions.do_save_ignore_reason(request.user, reason, **data), title, "dealership:reasons")
-
-
 @requires("manage_dealership")
 def reason_create(request):
-    return _reason(request, IgnoreReason())
+    return _edit(request, IgnoreReason(), ReasonForm, actions.do_save_ignore_reason, _("New ignore reason"),
+                 "dealership:reasons")
 
 
 @requires("manage_dealership")
 def reason_edit(request, reason_id):
-    return _reason(request, get_object_or_404(IgnoreReason, pk=reason_id))
+    return _edit(request, get_object_or_404(IgnoreReason, pk=reason_id), ReasonForm, actions.do_save_ignore_reason,
+                 _("New ignore reason"), "dealership:reasons")

@@ -249,23 +249,27 @@ def _commit_group(pending, messages, mailbox, uidvalidity, ingest):
     short (GROUP_SECONDS) so other writers, on SQLite especially, never wait long."""
     from centrala.audit.actions import collected
 
-    from .ingest import lock_mailbox
+    from .ingest import Group
 
-    handled = []
+    handled, group = [], None
     started = time.monotonic()
-    with transaction.atomic(), collected():
-        locked = None
-        for uid in pending:
-            raw = messages.get(uid)
-            if raw is None:  # expunged in between
-                continue
-            locked = locked or lock_mailbox(mailbox, for_group=True, uidvalidity=uidvalidity, uids=list(messages))
-            ingest(locked, uidvalidity, uid, raw)
-            handled.append(uid)
-            if len(handled) >= GROUP_MAX or time.monotonic() - started > GROUP_SECONDS:
-                break
-        if handled:
-            IncomingMailbox.objects.filter(pk=mailbox.pk, last_uid__lt=max(handled)).update(last_uid=max(handled))
+    try:
+        with transaction.atomic(), collected():
+            for uid in pending:
+                raw = messages.get(uid)
+                if raw is None:  # expunged in between
+                    continue
+                group = group or Group.open(mailbox, uidvalidity, list(messages))
+                ingest(mailbox, uidvalidity, uid, raw, group=group)
+                handled.append(uid)
+                if len(handled) >= GROUP_MAX or time.monotonic() - started > GROUP_SECONDS:
+                    break
+            if handled:
+                IncomingMailbox.objects.filter(pk=mailbox.pk, last_uid__lt=max(handled)).update(last_uid=max(handled))
+    except BaseException:
+        if group is not None:
+            group.discard()  # the group's rows are gone: so go the files they named
+        raise
     if handled:
         mailbox.last_uid = max(mailbox.last_uid, *handled)
     return handled

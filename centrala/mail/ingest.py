@@ -18,16 +18,16 @@ Threading (decided here, see docs/decisions/0003-email-intake.md):
 
 import hashlib
 import logging
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centrala.accounts.permissions import case_audience, check_can, remember_audience
+from centrala.accounts.permissions import case_audience, check_can
 from centrala.activities.files import safe_display_name
 from centrala.activities.models import Activity, ActivityKind, Attachment
 from centrala.audit import actions as audit
@@ -51,24 +51,47 @@ OUR_ID_MARK = ".centrala@"
 HANDLED = (InboundState.DONE, InboundState.IGNORED, InboundState.QUARANTINED)
 
 
-def ingest(mailbox, uidvalidity, uid, raw):
+@dataclass
+class Group:
+    """A reader's group of messages committed in one transaction (imap._commit_group). The
+    mailbox is locked once for all of them, and what each message would read again is read once:
+    the campaign's audience (who is told about its cases) and which of the fetched UIDs are
+    stored already (read again after a crash). `written` collects the files the group's messages
+    stored, deleted again if the group is rolled back."""
+
+    mailbox: IncomingMailbox
+    audience: dict
+    stored_uids: set
+    written: list = field(default_factory=list)
+
+    @classmethod
+    def open(cls, mailbox, uidvalidity, uids):
+        locked = lock_mailbox(mailbox)
+        stored = set(InboundMessage.objects.filter(mailbox=locked, uidvalidity=uidvalidity, uid__in=list(uids))
+                     .values_list("uid", flat=True)) if uids else set()
+        return cls(locked, case_audience(locked.campaign), stored)
+
+    def discard(self):
+        _delete_files(self.written)
+        self.written.clear()
+
+
+def ingest(mailbox, uidvalidity, uid, raw, *, group=None):
     """Store and process one message; returns its InboundMessage (new, or the one stored before).
 
     Never raises for a bad message: it is quarantined with the error. Raises only when the
     database itself fails, in which case nothing was kept and the message must be read again.
+    group: the reader's Group this message belongs to (inside its transaction).
     """
     written = []
-    # In a reader's group the mailbox is locked for the whole group, so no other worker can store
-    # this UID meanwhile, and a failing database fails the group (read again) anyway: no savepoint.
-    grouped = getattr(mailbox, "_group_locked", False) and transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic(savepoint=not grouped):
-            if not grouped:
-                mailbox = lock_mailbox(mailbox)
+        # In a group the mailbox is locked for the whole group, so no other worker can store this
+        # UID meanwhile, and a failing database fails the group (read again) anyway: no savepoint.
+        with transaction.atomic(savepoint=group is None):
+            mailbox = group.mailbox if group else lock_mailbox(mailbox)
             inbound = None
-            if not grouped or uid in mailbox._stored_uids:
-                inbound = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)[:1]
-                inbound = inbound[0] if inbound else None
+            if group is None or uid in group.stored_uids:
+                inbound = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).first()
             if inbound is not None and inbound.state in HANDLED:
                 return inbound
             if inbound is None:
@@ -77,35 +100,26 @@ def ingest(mailbox, uidvalidity, uid, raw):
                 inbound = InboundMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, size=len(raw))
                 inbound.raw.save(f"{mailbox.pk}-{uidvalidity}-{uid}.eml", ContentFile(raw), save=False)
                 written.append(inbound.raw)
-            _process_or_quarantine(inbound, mailbox, raw, written)
+            _process_or_quarantine(inbound, mailbox, raw, written, group.audience if group else None)
     except IntegrityError:
         # Another worker stored this UID between our check and insert: it is theirs.
         _delete_files(written)
-        if grouped:
+        if group is not None:
             raise
         return InboundMessage.objects.get(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
     except BaseException:
         _delete_files(written)
         raise
+    if group is not None:
+        group.written.extend(written)
     return inbound
 
 
-def lock_mailbox(mailbox, *, for_group=False, uidvalidity=None, uids=()):
+def lock_mailbox(mailbox):
     """The mailbox read fresh under its row lock: workers reading the same mailbox wait here for
-    each other, and an administrator may have changed its campaign meanwhile.
-
-    for_group: the reader's group of messages (imap._commit_group) locks once for all of them, in
-    its transaction; the campaign's audience, and which of the fetched `uids` are stored already
-    (read again after a crash), are then read once for the group too.
-    """
-    mailbox = (IncomingMailbox.objects.select_for_update(of=("self",))
-               .select_related("campaign__script__initial_status").get(pk=mailbox.pk))
-    if for_group:
-        mailbox._group_locked = True
-        remember_audience(mailbox.campaign)
-        mailbox._stored_uids = set(InboundMessage.objects.filter(
-            mailbox=mailbox, uidvalidity=uidvalidity, uid__in=list(uids)).values_list("uid", flat=True)) if uids else set()
-    return mailbox
+    each other, and an administrator may have changed its campaign meanwhile."""
+    return (IncomingMailbox.objects.select_for_update(of=("self",))
+            .select_related("campaign__script__initial_status").get(pk=mailbox.pk))
 
 
 def _delete_files(files):
@@ -116,13 +130,13 @@ def _delete_files(files):
             log.warning("could not delete %s", stored.name)
 
 
-def _process_or_quarantine(inbound, mailbox, raw, written):
+def _process_or_quarantine(inbound, mailbox, raw, written, audience=None):
     inbound.attempts += 1
     mine = []
     audited = audit.mark()
     try:
         with transaction.atomic():
-            process(inbound, mailbox, raw, mine)
+            process(inbound, mailbox, raw, mine, audience)
     except Exception as error:  # noqa: BLE001 - any failure quarantines this message only
         audit.discard_since(audited)  # what it recorded was rolled back with it
         _delete_files(mine)
@@ -155,14 +169,14 @@ def _error_text(error):
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def process(inbound, mailbox, raw, written):
-    """Read the message and put it where it belongs. Raises on failure (the caller quarantines)."""
+def process(inbound, mailbox, raw, written, audience=None):
+    """Read the message and put it where it belongs. Raises on failure (the caller quarantines).
+    audience: who is told about the mailbox campaign's cases, when the caller read it already."""
     parsed = parse(raw, max_attachment_bytes=mailbox.max_attachment_bytes)
     automatic = detection.automatic_kind(parsed)
     score, reasons = detection.spam_score(parsed)
     inbound.message_id = parsed.message_id
-    inbound.sender = (f"{parsed.from_name} <{parsed.from_address}>" if parsed.from_name and parsed.from_address
-                      else parsed.from_address or parsed.from_name)[:998]
+    inbound.sender = _sender(parsed)[:998]
     inbound.subject = parsed.subject[:998]
     inbound.automatic = automatic
     inbound.spam_score = score
@@ -181,8 +195,6 @@ def process(inbound, mailbox, raw, written):
         return inbound
 
     case = find_case(mailbox, parsed)
-    if case is not None and case.campaign_id == mailbox.campaign_id:
-        case.campaign = mailbox.campaign  # the group's instance, whose audience is read once
     created = False
     if case is None:
         if automatic in (detection.BOUNCE, detection.AUTO_REPLY):
@@ -191,7 +203,7 @@ def process(inbound, mailbox, raw, written):
                 "kind": automatic}
             _store(inbound, fields)
             return inbound
-        case = _new_case(mailbox, parsed, score, reasons)
+        case = _new_case(mailbox, parsed, score, audience)
         created = True
     activity = _activity(case, inbound, parsed, automatic, score, reasons, written)
     inbound.case = case
@@ -200,7 +212,8 @@ def process(inbound, mailbox, raw, written):
     _store(inbound, fields)
     if not created:  # a new case is announced by do_create_case (case.created)
         publish("activity.changed", {"case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind,
-                                     "change": "created", "by_user_id": None}, **case_audience(case.campaign))
+                                     "change": "created", "by_user_id": None},
+                **(audience if audience and case.campaign_id == mailbox.campaign_id else case_audience(case.campaign)))
         # The case's lists show its latest change first.
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return inbound
@@ -286,16 +299,18 @@ def find_or_create_contact(parsed):
     return do_create_contact(None, "person", required=False, savepoint=False, **fields)
 
 
-def _new_case(mailbox, parsed, score, reasons):
-    contact = find_or_create_contact(parsed)
-    case = do_create_case(None, campaign=mailbox.campaign, contact=contact, source=Source.EMAIL,
-                          subject=parsed.subject or None, check_access=False, savepoint=False)
-    if detection.is_spam(score):
-        Case.objects.filter(pk=case.pk).update(is_spam=True, version=F("version") + 1)
-        case.refresh_from_db(fields=["is_spam", "version"])
-        record(None, "case.update", case, {"is_spam": [False, True],
-                                           "spam_reasons": [None, [r["code"] for r in reasons]]})
-    return case
+def _new_case(mailbox, parsed, score, audience):
+    """A new case for the message; probable spam goes to the Spam list for review (BEY-03)."""
+    return do_create_case(None, campaign=mailbox.campaign, contact=find_or_create_contact(parsed), source=Source.EMAIL,
+                          subject=parsed.subject or None, is_spam=detection.is_spam(score), check_access=False,
+                          savepoint=False, audience=audience)
+
+
+def _sender(parsed):
+    """The From header as people read it: "Name <address>", or whichever part there is."""
+    if parsed.from_name and parsed.from_address:
+        return f"{parsed.from_name} <{parsed.from_address}>"
+    return parsed.from_address or parsed.from_name
 
 
 def _stored_type(content_type):
@@ -316,8 +331,7 @@ def _activity(case, inbound, parsed, automatic, score, reasons, written):
     data = {
         "direction": "in",
         "subject": parsed.subject,
-        "from": (f"{parsed.from_name} <{parsed.from_address}>" if parsed.from_name and parsed.from_address
-                 else parsed.from_address or parsed.from_name),
+        "from": _sender(parsed),
         "from_address": parsed.from_address,
         "to": parsed.to,
         "cc": parsed.cc,

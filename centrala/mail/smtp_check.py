@@ -7,7 +7,7 @@ import ssl
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AuthMethod, Security
+from .models import AuthMethod
 
 TIMEOUT = 20
 

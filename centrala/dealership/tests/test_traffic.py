@@ -524,6 +524,16 @@ def test_administrator_configures_goals_and_reasons(dealer, client_for, administ
     duplicate = admin.post(reverse("dealership:goal_create"), {
         "name": "service. tyre change", "channel": "call", "department": dealer.service.pk, "active": "on"})
     assert duplicate.status_code == 400 and "already is a goal" in duplicate.content.decode()
+    # Its page shows what it holds, and a change is saved.
+    page = admin.get(reverse("dealership:goal_edit", args=[goal.pk])).content.decode()
+    assert 'value="Service. Tyre change"' in page
+    assert re.search(rf'value="{dealer.sidorov.pk}"[^>]*checked', page)
+    assert re.search(rf'<option value="{dealer.service.pk}" selected', page)
+    response = admin.post(reverse("dealership:goal_edit", args=[goal.pk]), {
+        "name": "Service. Tyres", "channel": "visit", "department": dealer.service.pk, "specialists": []})
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.name, goal.channel, goal.active, list(goal.specialists.all())) == ("Service. Tyres", "visit", False, [])
     admin.post(reverse("dealership:reason_create"), {"name": "Advertising", "active": "on"})
     assert IgnoreReason.objects.filter(name="Advertising", requires_comment=False).exists()
     assert AuditEntry.objects.filter(action="contact_goal.create").exists()

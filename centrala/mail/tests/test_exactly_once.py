@@ -65,11 +65,11 @@ def test_crash_in_the_middle_of_a_batch_loses_nothing(inbox, dovecot, monkeypatc
     real = ingest_module.ingest
     seen = []
 
-    def crash_on_fourth(mailbox, uidvalidity, uid, raw):
+    def crash_on_fourth(mailbox, uidvalidity, uid, raw, **options):
         if len(seen) == 3:
             raise Crash  # e.g. the process dies inside the fourth message's transaction
         seen.append(uid)
-        return real(mailbox, uidvalidity, uid, raw)
+        return real(mailbox, uidvalidity, uid, raw, **options)
 
     with pytest.raises(Crash):
         imap_lib.read_new(*_open(inbox), ingest=crash_on_fourth)
@@ -78,9 +78,20 @@ def test_crash_in_the_middle_of_a_batch_loses_nothing(inbox, dovecot, monkeypatc
     cases, inbound, activities = counts()
     assert cases == inbound == activities < 6
     assert len(dovecot.uids(criteria=f"KEYWORD {imap_lib.KEYWORD}")) == inbound
+    assert raw_files() == stored_raw_files()  # the rolled-back messages' raw copies went with them
     read_once(inbox)
     assert counts() == (6, 6, 6)
+    assert raw_files() == stored_raw_files()
     assert sorted(Case.objects.values_list("subject", flat=True)) == [f"Message {i}" for i in range(6)]
+
+
+def raw_files():
+    """The raw copies on disk."""
+    return sorted(path.name for path in Path(settings.MEDIA_ROOT).rglob("*.eml"))
+
+
+def stored_raw_files():
+    return sorted(Path(name).name for name in InboundMessage.objects.values_list("raw", flat=True))
 
 
 def _open(mailbox):
