@@ -8,12 +8,10 @@ from django.db.models import F, Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from centrala.lib.requests import client_ip
+
 from . import actions
 from .models import Role, Team, User
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -122,7 +122,7 @@ def get_campaign_for_user(user, campaign_id):
 
     try:
         return visible_campaigns(user).get(pk=int(campaign_id))
-    except (Campaign.DoesNotExist, TypeError, ValueError):
+    except (Campaign.DoesNotExist, TypeError, ValueError, OverflowError):
         raise Campaign.DoesNotExist(f"campaign {campaign_id!r} is not visible") from None
 
 

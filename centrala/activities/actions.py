@@ -66,12 +66,14 @@ def _by(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _announce(case, activity, change, actor):
+def announce(case, activity, change, actor=None, *, audience=None):
+    """Tell the case's audience that an activity was created, edited or moved (activity.changed).
+    audience: case_audience(case.campaign), when the caller read it already."""
     payload = {
         "case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind, "change": change,
         "by_user_id": actor.pk if _by(actor) else None,
     }
-    publish("activity.changed", payload, **case_audience(case.campaign))
+    publish("activity.changed", payload, **(audience or case_audience(case.campaign)))
 
 
 def summary(activity):
@@ -114,7 +116,7 @@ def do_add_note(actor, case_id, body, *, parent_id=None):
     if parent is not None:
         changes["parent"] = [None, parent.pk]
     record(_by(actor), "activity.create", activity, changes)
-    _announce(case, parent or activity, "created", actor)
+    announce(case, parent or activity, "created", actor)
     return activity
 
 
@@ -134,7 +136,7 @@ def do_edit_note(actor, activity_id, body):
     activity.edited_at = timezone.now()
     activity.save(update_fields=["body", "edited_at"])
     record(actor, "activity.edit", activity, {"body": [old, body]})
-    _announce(activity.case, activity.parent or activity, "edited", actor)
+    announce(activity.case, activity.parent or activity, "edited", actor)
     return activity
 
 
@@ -163,8 +165,8 @@ def do_move_activity(actor, activity_id, target_case_id):
     if source.contact_id != target.contact_id:
         changes["contact"] = [source.contact_id, target.contact_id]
     record(actor, "activity.move", activity, changes)
-    _announce(source, activity, "moved_out", actor)
-    _announce(target, activity, "moved_in", actor)
+    announce(source, activity, "moved_out", actor)
+    announce(target, activity, "moved_in", actor)
     return activity
 
 
@@ -230,5 +232,5 @@ def _store(actor, case, uploaded, file_type, description, stored):
         "kind": [None, ActivityKind.ATTACHMENT], "case": [None, case.pk], "file": [None, name],
         "size": [None, uploaded.size], "sha256": [None, digest],
     })
-    _announce(case, activity, "created", actor)
+    announce(case, activity, "created", actor)
     return activity

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from centrala.accounts.permissions import can, requires
+from centrala.lib.export import Echo
 
 from . import importfile, importing
 from .lists import create_cases_choices
@@ -166,17 +167,12 @@ def detail(request, import_id):
     return render(request, "contacts/import/detail.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @requires("import_contacts")
 @require_GET
 def errors_csv(request, import_id):
     """The rows that were not imported, with the reason, as a CSV."""
     imp = _import_or_404(import_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines():
         yield "\ufeff"

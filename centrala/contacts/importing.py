@@ -15,7 +15,6 @@ own audit entry). Progress is stored after every batch for the page that polls i
 
 import itertools
 import re
-from datetime import timedelta
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +32,7 @@ from centrala.audit.actions import diff, record
 from centrala.audit.models import AuditEntry
 from centrala.lib.phones import to_e164
 from centrala.lib.text import fold
+from centrala.worklists.jobs import STALLED_AFTER
 
 from . import importfile
 from .actions import BASIC_FIELDS, parse_field_value
@@ -553,8 +553,8 @@ def do_start_import(actor, imp):
     check_mapping(imp.mapping, list(ContactField.objects.all()))
     group = ImportGroup.objects.create(name=imp.options.get("group_name") or imp.file_name, file_name=imp.file_name,
                                        created_by=_by(actor))
-    imp.group, imp.state = group, ImportState.QUEUED
-    imp.save(update_fields=["group", "state"])
+    imp.group, imp.state, imp.progress_at = group, ImportState.QUEUED, timezone.now()
+    imp.save(update_fields=["group", "state", "progress_at"])
     record(_by(actor), "contact_import.start", imp, {
         "file": imp.file_name, "rows": imp.total_rows, "group": [None, group.name],
         "duplicates": imp.options.get("duplicates"),
@@ -600,18 +600,18 @@ class _Superseded(Exception):
     """Another runner has written this import's next batch: this one stops."""
 
 
-STALLED_AFTER = timedelta(minutes=10)  # a batch takes about a second: this long silent, its worker died
-
-
 def resume_stalled_imports(now=None):
-    """Queue again the imports that stopped making progress (their worker was killed or the
-    machine restarted): they go on after the last batch written. Returns how many."""
+    """Queue again the imports that stopped making progress: their worker was killed or the
+    machine restarted (running), or their task was lost before a worker took it (queued). They go
+    on after the last batch written. Returns how many."""
     now = now or timezone.now()
     resumed = 0
-    for imp in ContactImport.objects.filter(state=ImportState.RUNNING, progress_at__lt=now - STALLED_AFTER).only(
-            "pk", "progress_at"):
-        if ContactImport.objects.filter(pk=imp.pk, state=ImportState.RUNNING, progress_at=imp.progress_at).update(
-                state=ImportState.QUEUED, progress_at=now):
+    for imp in ContactImport.objects.filter(state__in=[ImportState.RUNNING, ImportState.QUEUED],
+                                            progress_at__lt=now - STALLED_AFTER).only("pk", "progress_at"):
+        # Claimed by moving progress_at on: two sweeps never queue the same import twice. A task
+        # queued twice is harmless: run_import takes a queued import only once.
+        if ContactImport.objects.filter(pk=imp.pk, state__in=[ImportState.RUNNING, ImportState.QUEUED],
+                                        progress_at=imp.progress_at).update(state=ImportState.QUEUED, progress_at=now):
             run_contact_import.enqueue(imp.pk)
             resumed += 1
     return resumed
@@ -654,8 +654,10 @@ def _run(imp, actor):
         flush()
     with transaction.atomic():
         fields = {COUNTERS[key]: value for key, value in totals.items()}
-        ContactImport.objects.filter(pk=imp.pk).update(state=ImportState.DONE, finished_at=timezone.now(),
-                                                       done_rows=done, total_rows=done, **fields)
+        finished = ContactImport.objects.filter(pk=imp.pk, state=ImportState.RUNNING, done_rows=done).update(
+            state=ImportState.DONE, finished_at=timezone.now(), total_rows=done, **fields)
+        if not finished:  # another runner took over meanwhile and finishes it
+            raise _Superseded
         if group is not None:
             ImportGroup.objects.filter(pk=group.pk).update(**fields)
         imp.refresh_from_db()

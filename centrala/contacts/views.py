@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from centrala.accounts.permissions import (
+    can,
     get_case_for_user,
     get_contact_for_user,
     requires,
@@ -98,6 +99,9 @@ def card(request, contact_id):
         "further": _further_values(contact, actions.applicable_fields(campaign_ids)),
         # The activities fragment, once it exists; until then the card links to the activities list.
         "timeline_url": _optional_url("activities:contact_timeline", contact.pk),
+        # The dealership's client history (traffic, documents): for those who may read the journal;
+        # for the others it would only repeat the cases and activities above.
+        "show_client_history": can(request.user, "view_traffic_journal"),
         **consents_context(contact),
     }
     return render(request, "contacts/card.html", context)

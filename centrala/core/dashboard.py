@@ -28,13 +28,12 @@ from centrala.activities.lists import on_cases
 from centrala.activities.models import Activity, ActivityKind
 from centrala.campaigns.models import CALLBACK_TYPES, CLOSED_TYPES, Status, StatusType
 from centrala.cases.models import Case
-from centrala.worklists.lists import date_bounds
+from centrala.worklists.lists import COUNT_CAP, date_bounds  # counted up to COUNT_CAP, as the lists count
 
 RECENT_ACTIVITIES = 15
 # Server events after which the numbers may have changed: the page asks for a fresh panel.
 LIVE_EVENTS = ("case.created", "case.updated", "cases.bulk_updated", "activity.changed")
 OPEN_TYPES = [value for value in StatusType.values if value not in CLOSED_TYPES]
-COUNT_CAP = 1_000  # open cases and overdue callbacks of a campaign are counted up to this
 
 
 @dataclass

@@ -14,13 +14,12 @@ from django.db.models import Q
 from centrala.accounts.models import SUPERVISOR_ROLES, Role
 from centrala.accounts.permissions import can
 
-from .models import ContactGoal, Department, Document, Traffic
+from .models import ContactGoal, Document, Traffic
 
 
-def specialist_department_ids(user):
-    return set(
-        ContactGoal.objects.filter(specialists=user).order_by().values_list("department_id", flat=True).distinct()
-    )
+def specialist_departments(user):
+    """The departments of the goals `user` is a specialist of, as a subquery (no query of its own)."""
+    return ContactGoal.objects.filter(specialists=user).order_by().values("department_id")
 
 
 def visible_traffic(user):
@@ -38,7 +37,7 @@ def processable_traffic(user):
     if user.role in SUPERVISOR_ROLES:
         return Traffic.objects.all()
     return Traffic.objects.filter(
-        Q(department_id__in=specialist_department_ids(user)) | Q(assigned_to=user) | Q(taken_by=user)
+        Q(department_id__in=specialist_departments(user)) | Q(assigned_to=user) | Q(taken_by=user)
     )
 
 
@@ -68,7 +67,7 @@ def visible_documents(user):
         return Document.objects.none()
     if user.role in SUPERVISOR_ROLES:
         return Document.objects.all()
-    return Document.objects.filter(Q(department_id__in=specialist_department_ids(user)) | Q(responsible=user))
+    return Document.objects.filter(Q(department_id__in=specialist_departments(user)) | Q(responsible=user))
 
 
 def get_document_for_user(user, document_id, *, related=()):
@@ -79,10 +78,3 @@ def get_document_for_user(user, document_id, *, related=()):
         return queryset.get(pk=int(document_id))
     except (Document.DoesNotExist, TypeError, ValueError, OverflowError):
         raise Document.DoesNotExist(f"document {document_id!r} is not visible") from None
-
-
-def document_departments(user):
-    """Departments `user` may create documents in."""
-    if user.role in SUPERVISOR_ROLES:
-        return Department.objects.filter(active=True)
-    return Department.objects.filter(pk__in=specialist_department_ids(user))

@@ -307,15 +307,13 @@ def _settle_notifications(traffic, taker):
     """Someone took the traffic: the notifications it sent are no longer waiting for anyone. The
     taker's own is marked read; everyone else's is marked read and says who took it, and their
     bells follow live (DLR-03: "the rest see it taken")."""
-    notes = list(traffic_notifications(traffic))
-    do_settle([note for note in notes if note.recipient_id == taker.pk and note.read_at is None])
-    taken = [note for note in notes if note.recipient_id != taker.pk]
-
     def body(note):
+        if note.recipient_id == taker.pk:
+            return note.body
         text = _("Taken by %(name)s") % {"name": taker}
         return f"{text} · {note.body}" if note.body else text
 
-    do_settle(taken, body=body)
+    do_settle(traffic_notifications(traffic), body=body)
 
 
 # --- taking and processing --------------------------------------------------------------------------
@@ -557,6 +555,7 @@ def do_link_case(actor, traffic, *, campaign=None, case_id=None):
     Needs the work_cases capability (the case is then visible to its campaign's agents as usual);
     a traffic record already closed keeps its outcome and only gains the case."""
     from centrala.accounts.permissions import get_campaign_for_user, get_case_for_user
+    from centrala.campaigns.models import Campaign
     from centrala.cases.actions import do_create_case
     from centrala.cases.models import Case, Source
 
@@ -575,7 +574,7 @@ def do_link_case(actor, traffic, *, campaign=None, case_id=None):
             raise ValidationError({"campaign": _("Identify the client first: a case needs a contact.")})
         try:
             campaign = get_campaign_for_user(actor, getattr(campaign, "pk", campaign))
-        except Exception:
+        except Campaign.DoesNotExist:
             raise ValidationError({"campaign": _("Choose a campaign.")}) from None
         source = Source.INBOUND_CALL if traffic.channel == Channel.CALL else Source.WEB
         case = do_create_case(actor, campaign=campaign, contact=traffic.contact, source=source,
@@ -585,6 +584,7 @@ def do_link_case(actor, traffic, *, campaign=None, case_id=None):
         if traffic.taken_by_id is None:
             traffic.taken_by, traffic.taken_at = actor, timezone.now()
             fields.update(taken_by=actor, taken_at=traffic.taken_at)
+            record(actor, "traffic.take", traffic, {"taken_by": [None, str(actor)]})
             _settle_notifications(traffic, actor)
         _close(actor, traffic, state=TrafficState.PROCESSED, outcome=TrafficOutcome.CASE, **fields)
     else:
@@ -641,7 +641,7 @@ def search_documents(user, q="", *, contact=None, limit=20):
 
 
 def _check_document_open(document):
-    if document.status != DocumentStatus.OPEN:
+    if not document.is_open:
         raise ValidationError(_("The document is closed."))
 
 

@@ -1,6 +1,7 @@
 """Administrators configure contact goals, departments and ignore reasons (DLR-01)."""
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from centrala.accounts.forms import ActionErrorsMixin
 from centrala.accounts.models import SUPERVISOR_ROLES, Role, User
 from centrala.accounts.permissions import requires
 
@@ -16,7 +18,7 @@ from . import actions
 from .models import Channel, ContactGoal, Department, IgnoreReason
 
 
-class GoalForm(forms.Form):
+class GoalForm(ActionErrorsMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Channel.choices, widget=forms.RadioSelect)
     department = forms.ModelChoiceField(label=gettext_lazy("Department"), queryset=Department.objects.all())
@@ -29,25 +31,19 @@ class GoalForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
 
-class DepartmentForm(forms.Form):
+class DepartmentForm(ActionErrorsMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     code = forms.CharField(label=gettext_lazy("Code"), max_length=30, help_text=gettext_lazy("e.g. sales, service"))
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ActionErrorsMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Reason"), max_length=100)
     requires_comment = forms.BooleanField(
         label=gettext_lazy("Requires a comment"), required=False,
         help_text=gettext_lazy("e.g. “Other”: the employee must say why in a comment."),
     )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
-
-
-def _apply_errors(form, error):
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @requires("manage_dealership")
@@ -60,10 +56,7 @@ def goals(request):
 
 def _initial(obj, form_class):
     """The form's fields as `obj` has them; a new object starts from the form's own initial values."""
-    if not obj.pk:
-        return {}
-    values = {name: getattr(obj, name) for name in form_class.base_fields}
-    return {name: list(value.all()) if hasattr(value, "all") else value for name, value in values.items()}
+    return model_to_dict(obj, fields=list(form_class.base_fields)) if obj.pk else {}
 
 
 def _edit(request, obj, form_class, save, new_title, back):
@@ -73,7 +66,7 @@ def _edit(request, obj, form_class, save, new_title, back):
         try:
             saved = save(request.user, obj, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_action_errors(error)
         else:
             messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
             return redirect(back)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from centrala.accounts.permissions import requires
+from centrala.lib.export import Echo
 
 from . import reports as reports_module
 from .reports import REPORTS, csv_rows, display_rows
@@ -77,11 +78,6 @@ def _traffic_link(pk):
     return reverse("dealership:traffic", args=[pk])
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @requires("view_traffic_reports")
 @require_GET
 def report_csv(request, key):
@@ -94,7 +90,7 @@ def report_csv(request, key):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     builder = REPORTS[key][1]
     report = builder(start, end, everything=True) if key == "never_taken" else builder(start, end)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     body = "\ufeff" + "".join(writer.writerow(line) for line in csv_rows(report))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="traffic-{key}-{start.isoformat()}-{end.isoformat()}.csv"'

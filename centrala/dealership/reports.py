@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from centrala.accounts.models import User
+from centrala.lib.export import cell as export_cell
 
 from .models import Channel, ContactGoal, Department, IgnoreReason, Traffic, TrafficState
 
@@ -332,9 +333,7 @@ def _csv_value(value, kind):
         return format_duration(value)
     if kind == "datetime":
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a spreadsheet would run it as a formula
-    return value
+    return export_cell(value)
 
 
 def display_rows(report, link=None):

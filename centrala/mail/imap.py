@@ -18,7 +18,6 @@ import ssl
 import time
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuthMethod, IncomingMailbox, Intake, Security
@@ -130,7 +129,7 @@ def test_connection(box):
     if getattr(box, "intake", None) == Intake.DELIVERY:
         from .listener import check_delivery
 
-        return check_delivery(box)
+        return check_delivery()
     try:
         imap = connect(box)
         try:
@@ -145,20 +144,10 @@ def test_connection(box):
         finally:
             _close(imap)
     except MailboxError as error:
-        _remember(box, str(error))
+        box.remember_outcome(str(error))
         return False, str(error)
-    _remember(box, "")
+    box.remember_outcome("")
     return True, message
-
-
-def _remember(box, error):
-    if not box.pk:
-        return
-    now = timezone.now()
-    fields = {"last_error": error[:2000]}
-    if not error:
-        fields["last_ok_at"] = now
-    type(box).objects.filter(pk=box.pk).update(**fields)
 
 
 def parse_uids(data):

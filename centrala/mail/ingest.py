@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centrala.accounts.permissions import case_audience, check_can
+from centrala.activities.actions import announce
 from centrala.activities.files import safe_display_name
 from centrala.activities.models import Activity, ActivityKind, Attachment
 from centrala.audit import actions as audit
@@ -35,7 +36,6 @@ from centrala.audit.actions import record
 from centrala.cases.actions import do_create_case
 from centrala.cases.models import Case, Source
 from centrala.contacts.models import ContactEmail
-from centrala.realtime.publish import publish
 
 from . import detection
 from .models import IncomingMailbox, InboundMessage, InboundState, OutboundMessage
@@ -211,9 +211,7 @@ def process(inbound, mailbox, raw, written, audience=None):
     inbound.state = InboundState.DONE
     _store(inbound, fields)
     if not created:  # a new case is announced by do_create_case (case.created)
-        publish("activity.changed", {"case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind,
-                                     "change": "created", "by_user_id": None},
-                **(audience if audience and case.campaign_id == mailbox.campaign_id else case_audience(case.campaign)))
+        announce(case, activity, "created", audience=audience if case.campaign_id == mailbox.campaign_id else None)
         # The case's lists show its latest change first.
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return inbound

@@ -5,7 +5,7 @@ instead of Centrala reading a mailbox over IMAP. Messages are accepted only for 
 active incoming mailboxes set to "Delivered"; the listener never relays.
 
 Exactly once, as with IMAP: the answer 250 is sent only after the message is committed. A database
-failure answers 451 (try later), so the sending server keeps the message and delivers it again. A
+or storage failure (at RCPT TO too) answers 451 (try later), never a permanent 5xx, so the sending server keeps the message and delivers it again. A
 delivery repeated after a lost 250 is recognised: a delivered message's "UID" is derived from its
 bytes, and Message-IDs are deduplicated per campaign, so it never makes a second case. A message
 that cannot be processed is still answered 250: it is kept in quarantine, like one read over IMAP.
@@ -20,7 +20,7 @@ import smtplib
 import socket
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from .models import IncomingMailbox, Intake
@@ -60,7 +60,7 @@ def deliver(recipients, raw):
                 continue
             try:
                 ingest(mailbox, DELIVERED_UIDVALIDITY, delivery_uid(raw), raw)
-            except DatabaseError:
+            except Exception:  # the database or the file storage: the sending server keeps it, tries later
                 log.exception("delivery not stored", extra={"mailbox_id": mailbox.pk})
                 replies.append("451 4.3.0 Could not store the message now; try again later")
             else:
@@ -82,6 +82,12 @@ class Handler:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    async def handle_exception(self, error):
+        """Anything unexpected (e.g. the database gone at RCPT TO) is a temporary failure, never the
+        permanent 500 that would make the sending server bounce the message."""
+        log.error("mail listener error", exc_info=error)
+        return "451 4.3.0 Temporary failure; try again later"
 
     async def handle_DATA(self, server, session, envelope):
         replies = await asyncio.to_thread(deliver, list(envelope.rcpt_tos), envelope.original_content or b"")
@@ -124,7 +130,6 @@ class Listener:
                 port = probe.getsockname()[1]
         self.port = port
         self.controller = _Controller(handler, hostname=host, port=port, ready_timeout=10)
-        self.lmtp = lmtp
 
     def start(self):
         self.controller.start()
@@ -163,7 +168,7 @@ def configured():
     return value["scheme"] == "lmtp", value["host"], value["port"]
 
 
-def check_delivery(mailbox):
+def check_delivery():
     """"Test connection" for a delivered mailbox: is the configured listener there?"""
     found = configured()
     if found is None:

@@ -11,9 +11,9 @@ from centrala.campaigns.models import Campaign
 
 from .models import IncomingMailbox, Intake, OutgoingMailbox
 
+# Where and how to sign in. The stored secret is only ever sent where it was typed for: changing
+# one of these needs it typed again.
 SERVER_FIELDS = ["host", "port", "security", "username", "auth_method"]
-# The stored secret is only ever sent where it was typed for: changing one of these needs it again.
-SECRET_BOUND_FIELDS = ("host", "port", "security", "username", "auth_method")
 
 
 class _SecretMixin:
@@ -42,7 +42,7 @@ class _SecretMixin:
 
     def _server_changed(self):
         return any(name in self.cleaned_data and self.cleaned_data[name] != getattr(self.instance, name)
-                   for name in SECRET_BOUND_FIELDS)
+                   for name in SERVER_FIELDS)
 
     def values(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in self.m2m_fields}

@@ -11,6 +11,7 @@ in pages or the API.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,15 @@ class ServerSettings(models.Model):
 
     class Meta:
         abstract = True
+
+    def remember_outcome(self, error=""):
+        """Keep how the last connection went, for the mailbox page (nothing for an unsaved one)."""
+        if not self.pk:
+            return
+        fields = {"last_error": error[:2000]}
+        if not error:
+            fields["last_ok_at"] = timezone.now()
+        type(self).objects.filter(pk=self.pk).update(**fields)
 
 
 class IncomingMailbox(ServerSettings):
@@ -175,6 +185,10 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            # The sweep for sends whose worker died reads only these few rows.
+            models.Index(fields=["sending_since"], name="mail_out_sending_idx", condition=models.Q(state="sending")),
+        ]
         verbose_name = _("sent message")
         verbose_name_plural = _("sent messages")
 

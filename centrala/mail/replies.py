@@ -14,12 +14,11 @@ from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centrala.accounts.permissions import case_audience, check_can, get_case_for_user
+from centrala.accounts.permissions import check_can, get_case_for_user
 from centrala.activities import files
-from centrala.activities.actions import check_uploads
+from centrala.activities.actions import announce, check_uploads
 from centrala.activities.models import Activity, ActivityKind, Attachment
 from centrala.audit.actions import record
-from centrala.realtime.publish import publish
 
 from . import detection, sending
 from .models import OutboundMessage, OutboundState, ReplyTemplate, Signature
@@ -156,13 +155,6 @@ def _by(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _announce(case, activity, change, actor):
-    publish("activity.changed", {
-        "case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind, "change": change,
-        "by_user_id": actor.pk if _by(actor) else None,
-    }, **case_audience(case.campaign))
-
-
 # --- doing ----------------------------------------------------------------------------------------
 
 def do_send_reply(actor, case_id, *, to, cc=(), subject, body, reply_to=None, uploaded_files=(), too_big=()):
@@ -229,7 +221,7 @@ def _store(actor, case, mailbox, parent, to, cc, subject, body, uploaded_files, 
         "mailbox": [None, str(mailbox)], "files": [None, [a.name for a in stored]],
         "in_reply_to": [None, in_reply_to or None],
     })
-    _announce(case, activity, "created", actor)
+    announce(case, activity, "created", actor)
     sending.enqueue(outbound)
     return outbound
 
@@ -273,7 +265,7 @@ def do_resend(actor, outbound_id):
     activity.save(update_fields=["data"])
     record(_by(actor), "email.resend", outbound, {"state": [OutboundState.FAILED, OutboundState.QUEUED],
                                                    "error": [old_error, ""]})
-    _announce(case, activity, "edited", actor)
+    announce(case, activity, "edited", actor)
     sending.enqueue(outbound)
     return outbound
 

@@ -23,8 +23,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centrala.accounts.permissions import case_audience
-from centrala.realtime.publish import publish
+from centrala.activities.actions import announce
 
 from .models import AuthMethod, OutboundMessage, OutboundState, OutgoingMailbox, Security
 
@@ -184,11 +183,7 @@ def _sync_activity(outbound, change="edited"):
     activity = outbound.activity
     activity.data = {**activity.data, "state": outbound.state, "error": outbound.error}
     activity.save(update_fields=["data"])
-    case = outbound.case
-    publish("activity.changed", {
-        "case_id": case.pk, "activity_id": activity.pk, "kind": activity.kind, "change": change,
-        "by_user_id": None,
-    }, **case_audience(case.campaign))
+    announce(outbound.case, activity, change)
 
 
 def backoff(attempts):

@@ -4,7 +4,6 @@ import smtplib
 import socket
 import ssl
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuthMethod
@@ -12,17 +11,10 @@ from .models import AuthMethod
 TIMEOUT = 20
 
 
-def _reason(error):
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        return f"{error.smtp_code} {text}"
-    return str(error)
-
-
 def open_smtp(box, *, timeout=TIMEOUT):
     """A signed-in smtplib connection, or ConnectionError with a message for administrators.
     Connects exactly as sending does (sending.connect): what the test says is what sending meets."""
-    from .sending import connect
+    from .sending import _describe, connect
 
     where = f"{box.host}:{box.port}"
     try:
@@ -51,12 +43,12 @@ def open_smtp(box, *, timeout=TIMEOUT):
     except smtplib.SMTPAuthenticationError as error:
         if box.auth_method == AuthMethod.XOAUTH2:
             raise ConnectionError(_("The server refused the OAuth2 access token for “%(user)s”: %(reason)s")
-                                  % {"user": box.username, "reason": _reason(error)}) from None
+                                  % {"user": box.username, "reason": _describe(error)}) from None
         raise ConnectionError(_("The server refused the user name or password for “%(user)s”: %(reason)s")
-                              % {"user": box.username, "reason": _reason(error)}) from None
+                              % {"user": box.username, "reason": _describe(error)}) from None
     except (OSError, smtplib.SMTPException) as error:
         raise ConnectionError(_("Could not connect to %(where)s: %(reason)s")
-                              % {"where": where, "reason": _reason(error)}) from None
+                              % {"where": where, "reason": _describe(error)}) from None
 
 
 def test_smtp(box):
@@ -71,9 +63,5 @@ def test_smtp(box):
         except (OSError, smtplib.SMTPException):
             smtp.close()
         ok, message = True, _("Connected and signed in.") if box.username else _("Connected (no sign-in configured).")
-    if box.pk:
-        fields = {"last_error": "" if ok else message[:2000]}
-        if ok:
-            fields["last_ok_at"] = timezone.now()
-        type(box).objects.filter(pk=box.pk).update(**fields)
+    box.remember_outcome("" if ok else message)
     return ok, message

@@ -3,8 +3,7 @@
 Each thread connects, reads what is new, then waits in IDLE (or polls) and reads again; a broken
 connection is retried with a growing pause (1 s doubling to 5 minutes), and the error is shown
 on the mailbox's page. The supervisor looks at the mailboxes every few seconds and starts, stops
-or restarts threads when an administrator adds, deactivates or edits one; every minute it also
-fails sends whose worker died mid-send (sending.sweep_interrupted).
+or restarts threads when an administrator adds, deactivates or edits one.
 
 Several workers may run against the same mailboxes (e.g. by accident, or during a deploy): the
 ingest step makes that safe, it only costs duplicate downloads.
@@ -12,19 +11,16 @@ ingest step makes that safe, it only costs duplicate downloads.
 
 import logging
 import threading
-import time
 
 from django.db import close_old_connections
 
 from . import imap as imap_lib
-from . import sending
 from .models import IncomingMailbox, Intake
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300
 RELOAD_SECONDS = 5
-SWEEP_SECONDS = 60  # how often sends interrupted by a dead worker are looked for
 # Fields whose change restarts a mailbox's thread.
 WATCHED = ("host", "port", "security", "username", "auth_method", "secret", "folder", "use_idle", "poll_seconds",
            "campaign_id", "max_attachment_bytes")
@@ -37,7 +33,6 @@ class MailboxThread(threading.Thread):
         self.stopping = stopping  # the whole worker stops
         self.retired = threading.Event()  # only this mailbox stops (deleted, deactivated, edited)
         self.idle_seconds = idle_seconds
-        self.processed = 0
 
     def should_stop(self):
         return self.stopping.is_set() or self.retired.is_set()
@@ -71,18 +66,15 @@ class MailboxThread(threading.Thread):
         IncomingMailbox.objects.filter(pk=self.mailbox_id).update(last_error=message[:2000])
 
     def session(self):
-        from django.utils import timezone
-
         mailbox = IncomingMailbox.objects.select_related("campaign").get(pk=self.mailbox_id)
         imap = imap_lib.connect(mailbox)
         try:
             uidvalidity, keywords = imap_lib.select(imap, mailbox.folder)
-            IncomingMailbox.objects.filter(pk=mailbox.pk).update(last_error="", last_ok_at=timezone.now())
+            mailbox.remember_outcome()
             use_idle = mailbox.use_idle and "IDLE" in imap.capabilities
             while not self.should_stop():
                 mailbox.refresh_from_db(fields=["uidvalidity", "last_uid"])
-                self.processed += imap_lib.read_new(imap, mailbox, uidvalidity, keywords,
-                                                    should_stop=self.should_stop)
+                imap_lib.read_new(imap, mailbox, uidvalidity, keywords, should_stop=self.should_stop)
                 close_old_connections()
                 if self.should_stop():
                     break
@@ -130,13 +122,9 @@ class Supervisor:
                 self.threads[mailbox_id] = (fingerprint, thread)
 
     def run(self):
-        swept_at = 0.0
         while not self.stopping.is_set():
             try:
                 self.reload()
-                if time.monotonic() - swept_at >= SWEEP_SECONDS:
-                    sending.sweep_interrupted()
-                    swept_at = time.monotonic()
             except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
                 log.exception("could not reload the mailboxes")
                 close_old_connections()

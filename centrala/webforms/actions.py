@@ -22,7 +22,7 @@ from centrala.audit.actions import diff, record
 from centrala.campaigns.models import FormFieldKind
 from centrala.cases.actions import do_create_case
 from centrala.cases.models import Source
-from centrala.contacts.actions import check_create_contact, do_create_contact, find_duplicates
+from centrala.contacts.actions import do_create_contact, find_duplicates
 from centrala.contacts.models import ContactField, ContactKind
 from centrala.lib.phones import to_e164
 
@@ -240,13 +240,13 @@ def _value(raw):
     return "" if raw is None else str(raw)[:VALUE_MAX].strip()
 
 
-def check_submission(webform, data):
+def check_submission(webform, data, fields=None):
     """The contact parts and the case form values of a submission, or ValidationError keyed by
     the form's field names with messages the sender can act on."""
     if str(data.get(HONEYPOT) or "").strip():
         raise Refused(_("The submission was not accepted: it looks automated."), 400)
     errors, contact, extra, form_values = {}, {}, {}, {}
-    fields = public_fields(webform)
+    fields = public_fields(webform) if fields is None else fields
     for field in fields:
         value = _value(data.get(field["name"]))
         empty = value in ("", [], False, None)
@@ -277,7 +277,7 @@ def check_submission(webform, data):
     return contact, extra, form_values
 
 
-def _labelled(webform, error):
+def _labelled(error):
     """Errors of the contact and case checks, keyed by the form's field names."""
     found = {}
     for key, messages in error.message_dict.items():
@@ -291,7 +291,8 @@ def do_submit(webform, data, *, ip=""):
     created_contact). Raises Refused or ValidationError; then nothing at all is stored."""
     if not webform.is_active:
         raise Refused(_("This form does not accept submissions at the moment."), 410)
-    contact_values, extra, form_values = check_submission(webform, data)
+    fields = public_fields(webform)
+    contact_values, extra, form_values = check_submission(webform, data, fields)
     campaign = webform.campaign
     emails = [contact_values["email"]] if contact_values.get("email") else []
     phones = [contact_values["phone"]] if contact_values.get("phone") else []
@@ -305,25 +306,24 @@ def do_submit(webform, data, *, ip=""):
             if matches:
                 contact = matches[0]  # an anonymous sender never changes a stored contact
             else:
-                check_create_contact(None, kind, phones=phones, emails=emails, extra=extra, campaign=campaign, **names)
                 contact = do_create_contact(None, kind, phones=phones, emails=emails, extra=extra, campaign=campaign,
                                             **names)
             case = do_create_case(None, campaign=campaign, contact=contact, source=Source.WEB,
                                   form_data=form_values or None, check_access=False)
             record(None, "webform.submit", case, {"webform": [None, webform.name], "ip": [None, ip or None],
                                                  "contact_created": [None, created]})
-            _record_submission(webform, case, contact_values, extra, created)
+            _record_submission(webform, fields, case, contact_values, extra, created)
             if webform.send_confirmation and emails:
                 _confirm(webform, case, emails[0])
     except ValidationError as error:
-        raise ValidationError(_labelled(webform, error)) from None
+        raise ValidationError(_labelled(error)) from None
     return case, contact, created
 
 
-def _record_submission(webform, case, contact_values, extra, created):
+def _record_submission(webform, fields, case, contact_values, extra, created):
     """What the sender typed about themselves, on the case's timeline: a matched contact is never
     changed by an anonymous sender, so this is where the agent sees a new name or number."""
-    labels = {f["name"]: f["label"] for f in public_fields(webform)}
+    labels = {f["name"]: f["label"] for f in fields}
     lines = [f"{labels.get(name) or CONTACT_FIELDS.get(name, name)}: {value}" for name, value in contact_values.items()]
     lines += [f"{labels.get('extra.' + key) or key}: {value}" for key, value in extra.items()]
     if not created:

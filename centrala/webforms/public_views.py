@@ -11,7 +11,6 @@ gets a simple HTML page instead.
 import json
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -20,6 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+
+from centrala.lib.requests import client_ip
 
 from . import actions
 from .models import WebForm
@@ -73,16 +74,6 @@ def _back_link(request):
     return referer if urlsplit(referer).scheme in ("http", "https") else ""
 
 
-def _client_ip(request):
-    """The visitor's address for the rate limit. Behind our TLS proxy (BEHIND_TLS_PROXY) every
-    request comes from the proxy, so the address it appended to X-Forwarded-For counts instead."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded[:64]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _too_much():
     return _("The form sent too much data (at most %(kb)s kB).") % {"kb": actions.MAX_BODY_BYTES // 1024}
 
@@ -121,16 +112,17 @@ def _read(request):
 @require_http_methods(["GET", "POST", "OPTIONS"])
 def submit(request, key):
     """GET: the form's fields as JSON. OPTIONS: the CORS preflight. POST: a submission."""
+    webform = WebForm.objects.select_related("campaign__script").filter(key=key).first()
     if request.method == "POST":
-        # The origin is checked before the form is looked up, so other websites cannot probe keys.
-        webform = WebForm.objects.select_related("campaign__script").filter(key=key).first()
+        # The origin is checked before "no such form" is said, so other websites cannot probe keys.
         try:
             actions.check_origin(webform, request_origin(request))
         except actions.Refused as refused:
             response = JsonResponse({"ok": False, "message": refused.message}, status=refused.status)
             response["Vary"] = "Origin"
             return response
-    webform = _webform(key)
+    if webform is None:
+        raise Http404(_("No such form."))
     if request.method == "OPTIONS":
         if not actions.origin_allowed(webform, request.headers.get("Origin", "")):
             return _cors(HttpResponse(status=403), request, webform)
@@ -146,8 +138,9 @@ def submit(request, key):
                      request, webform)
     try:
         data = _read(request)
-        actions.check_rate(webform, _client_ip(request))
-        actions.do_submit(webform, data, ip=_client_ip(request))
+        ip = client_ip(request)
+        actions.check_rate(webform, ip)
+        actions.do_submit(webform, data, ip=ip)
     except actions.Refused as refused:
         return _answer(request, webform, refused.status, message=refused.message)
     except ValidationError as error:

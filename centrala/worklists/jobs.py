@@ -6,6 +6,7 @@ function that handles one chunk in its own transaction and answers (changed, unc
 here, so the job page reads the same fields for every action.
 """
 
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import BulkJob, BulkState
+
+log = logging.getLogger(__name__)
 
 REFUSED_IDS_KEPT = 50  # ids shown per refusal reason; the count covers all of them
 
@@ -111,6 +114,7 @@ def resume_stalled(now=None):
             "pk", "action", "progress_at"):
         task = tasks.get(job.action)
         if task is None:
+            log.error("stalled bulk job %s has an action no module runs: %s", job.pk, job.action)
             continue
         # Claimed by moving progress_at on: two sweeps never queue the same job twice.
         if BulkJob.objects.filter(pk=job.pk, state=BulkState.RUNNING, progress_at=job.progress_at).update(

@@ -4,13 +4,9 @@ user's layout and view variants; export to CSV and XLSX."""
 import csv
 import json
 import tempfile
-from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from django.core.exceptions import PermissionDenied, ValidationError
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +15,14 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from openpyxl import Workbook
 
 from centrala.accounts.models import Team
 from centrala.accounts.permissions import can, login_required
 from centrala.api.errors import error_response
 from centrala.core.links import local_path
+from centrala.lib.export import Echo
+from centrala.lib.export import cell as export_cell
 
 from . import actions
 from .lists import DATE_PRESETS, ListQuery, request_memo
@@ -241,27 +240,10 @@ def change_variant(request, key, variant_id):
 
 # --- export -------------------------------------------------------------------------------------
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _export_rows(query, columns):
     queryset = query.listdef.rows(query.filtered().order_by(*query._ordering()))
     for row in queryset[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
-        yield [_plain(column.export(row)) if column.export else "" for column in columns]
-
-
-def _plain(value):
-    """A cell as a spreadsheet should get it: local time without zone, no control characters,
-    and text that a spreadsheet would run as a formula ("=...", "+...", "@...") made literal."""
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            value = "'" + value
-    return value
+        yield [export_cell(column.export(row)) if column.export else "" for column in columns]
 
 
 @login_required
@@ -280,7 +262,7 @@ def export(request, key, fmt):
     filename = f"{listdef.key}-{stamp}.{fmt}"
     header = [str(column.label) for column in columns]
     if fmt == "csv":
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
 
         def lines():
             yield "\ufeff"  # so spreadsheet programs read UTF-8

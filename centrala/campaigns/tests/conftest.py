@@ -2,20 +2,6 @@ import pytest
 
 
 @pytest.fixture
-def sent_events(monkeypatch):
-    """Events that reached the channel layer (after commit): [(type, payload, groups)]."""
-    from centrala.realtime import publish as publish_module
-
-    sent = []
-
-    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
-        sent.append((event_type, payload, publish_module._groups(users, teams, roles)))
-
-    monkeypatch.setattr(publish_module, "send_now", send_now)
-    return sent
-
-
-@pytest.fixture
 def rental_form(rental):
     return rental.script.form
 

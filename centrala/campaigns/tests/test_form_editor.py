@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from centrala.accounts.models import Team
+from centrala.realtime import publish as publish_module
 from centrala.audit.models import AuditEntry
 from centrala.campaigns.models import FormField
 from conftest import RENTAL_FORM
@@ -221,7 +222,9 @@ def test_every_edit_tells_the_campaigns_audience(
     with django_capture_on_commit_callbacks(execute=True):
         edit("field-title", field=field(rental_form, "notes").pk, title="Remarks")
     assert len(sent_events) == 1
-    event_type, payload, groups = sent_events[0]
+    (event,) = sent_events
+    event_type, payload = event["type"], event["payload"]
+    groups = publish_module._groups(event["users"], event["teams"], event["roles"])
     assert event_type == "form.changed" and payload == {"form_id": rental_form.pk, "version": 2}
     assert f"user.{agent.pk}" in groups and f"team.{team.pk}" in groups
     assert "role.manager" in groups and "role.administrator" in groups
@@ -236,7 +239,8 @@ def test_an_edit_tells_nobody_outside_the_campaigns(
     outsider = make_user("outsider", "agent")
     with django_capture_on_commit_callbacks(execute=True):
         edit("field-required", field=field(rental_form, "notes").pk, required="1")
-    assert f"user.{outsider.pk}" not in sent_events[0][2]
+    (event,) = sent_events
+    assert event["users"] and outsider.pk not in event["users"]
 
 
 def test_preview_shows_visible_items_and_an_edit_button(client_for, manager, rental_form, edit):

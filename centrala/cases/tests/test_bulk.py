@@ -327,4 +327,47 @@ def test_the_sweep_command_resumes_stalled_work(manager, rental, contact, make_c
                                              progress_at=timezone.now() - timedelta(minutes=30))
     out = StringIO()
     call_command("jobs_sweep", stdout=out)
-    assert out.getvalue().strip() == "Resumed 1 bulk job(s) and 0 import(s)."
+    assert out.getvalue().strip() == "Resumed 1 bulk job(s) and 0 import(s); 0 interrupted e-mail(s) marked failed."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_of_one_job_at_once_apply_each_chunk_once(manager, rental, contact, make_case, agent, monkeypatch):
+    """A resumed job whose old worker was only slow: both run, each chunk is applied once."""
+    import threading
+
+    from centrala.audit.models import AuditEntry
+    from centrala.worklists.models import BulkJob, BulkState
+
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    ids = [make_case(rental, contact).pk for _ in range(8)]
+    job = bulk.create_job(manager, "set_owner", {"owner": agent.pk}, ids=ids)
+    real, inside, release = bulk._run_chunk, threading.Event(), threading.Event()
+
+    def slow_first_chunk_of_a(context, chunk):
+        if threading.current_thread().name == "A" and not inside.is_set():
+            inside.set()
+            release.wait(10)  # A holds its chunk's transaction while B starts
+        return real(context, chunk)
+
+    monkeypatch.setattr(bulk, "_run_chunk", slow_first_chunk_of_a)
+
+    def runner():
+        from django.db import connection
+
+        try:
+            bulk.run_job(job.pk)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=runner, name="A")
+    b = threading.Thread(target=runner, name="B")
+    a.start()
+    assert inside.wait(10)
+    b.start()
+    b.join(0.5)  # B waits for A's chunk
+    release.set()
+    a.join(30)
+    b.join(30)
+    job = BulkJob.objects.get(pk=job.pk)
+    assert (job.state, job.done, job.changed) == (BulkState.DONE, 8, 8)
+    assert AuditEntry.objects.filter(action="case.update").count() == 8

@@ -315,8 +315,15 @@ def test_an_import_whose_worker_died_is_resumed_after_its_last_batch(manager, mo
     assert importing.resume_stalled_imports(now=later) == 0  # once only
     imp.refresh_from_db()
     assert imp.state == ImportState.QUEUED
+    stale = ContactImport.objects.get(pk=imp.pk)  # as the killed runner last saw it
+    stale.state, stale.done_rows = ImportState.RUNNING, 2
     imp = importing.run_import(imp.pk)
     assert imp.state == ImportState.DONE
     assert (imp.done_rows, imp.created_count) == (5, 5)
+    # Should the old runner wake up, it finds its next batch written by another and stops.
+    with pytest.raises(importing._Superseded):
+        importing._run(stale, manager)
+    imp.refresh_from_db()
+    assert (imp.state, imp.done_rows, imp.created_count) == (ImportState.DONE, 5, 5)
     assert sorted(Contact.objects.values_list("last_name", flat=True)) == [f"Wznowiony{n}" for n in range(5)]
     assert imp.group.contacts.count() == 5

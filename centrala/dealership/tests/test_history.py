@@ -43,10 +43,13 @@ def dmitry(world, rental, service, make_case, agent, settings, tmp_path):  # noq
     return world
 
 
-def test_the_contact_card_loads_the_history(client_for, dmitry, manager):
+def test_the_contact_card_loads_the_history(client_for, dmitry, manager, agent):
     html = client_for(manager).get(f"/contacts/{dmitry.dmitry.pk}/").content.decode()
     section = html.split('data-testid="contact-history"')[1].split("</section>")[0]
     assert f'hx-get="/dealership/clients/{dmitry.dmitry.pk}/history/fragment/"' in section
+    # An agent reads the contact's cases and activities on the card itself: no second request.
+    html = client_for(agent).get(f"/contacts/{dmitry.dmitry.pk}/").content.decode()
+    assert 'data-testid="contact-card"' in html and 'data-testid="contact-history"' not in html
 
 
 def test_a_manager_sees_traffic_documents_cases_and_calls_newest_first(client_for, dmitry, manager):

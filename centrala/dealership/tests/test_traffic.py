@@ -26,20 +26,9 @@ from centrala.notifications.models import Notification
 from .dlr_setup import dealer, register  # noqa: F401  (fixture)
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    events = []
-
-    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
-        events.append((event_type, payload, sorted(users), sorted(roles)))
-
-    monkeypatch.setattr("centrala.realtime.publish.send_now", send_now)
-    return events
-
-
 # --- registering ------------------------------------------------------------------------------------
 
-def test_call_to_a_chosen_employee_notifies_only_them(dealer, sent, django_capture_on_commit_callbacks):
+def test_call_to_a_chosen_employee_notifies_only_them(dealer, sent_events, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         traffic = register(dealer, "purchase_call", contact=dealer.ivanov, assigned_to=dealer.petukhov,
                            note="Mercedes A class")
@@ -48,10 +37,10 @@ def test_call_to_a_chosen_employee_notifies_only_them(dealer, sent, django_captu
     assert [n.recipient for n in notes] == [dealer.petukhov]
     assert notes[0].url == reverse("dealership:traffic", args=[traffic.pk])
     assert "Dmitry Ivanov" in notes[0].body and "Showroom. New car purchase" in notes[0].title
-    changed = [e for e in sent if e[0] == "traffic.changed"]
-    assert changed and changed[0][1]["change"] == "registered"
-    assert dealer.petukhov.pk in changed[0][2] and "receptionist" in changed[0][3]
-    assert dealer.sidorov.pk not in changed[0][2]
+    changed = [e for e in sent_events if e["type"] == "traffic.changed"]
+    assert changed and changed[0]["payload"]["change"] == "registered"
+    assert dealer.petukhov.pk in changed[0]["users"] and "receptionist" in changed[0]["roles"]
+    assert dealer.sidorov.pk not in changed[0]["users"]
     assert AuditEntry.objects.filter(action="traffic.register", object_id=str(traffic.pk)).exists()
 
 
@@ -175,13 +164,13 @@ def test_two_specialists_taking_at_the_same_moment_give_exactly_one_owner(dealer
     assert AuditEntry.objects.filter(action="traffic.take", object_id=str(traffic.pk)).count() == 1
 
 
-def test_the_rest_see_it_taken_their_notifications_say_who_took_it(dealer, client_for, sent,
+def test_the_rest_see_it_taken_their_notifications_say_who_took_it(dealer, client_for, sent_events,
                                                                     django_capture_on_commit_callbacks):
     traffic = register(dealer, "repair_visit", description="Young man, went to the service")
     url = reverse("dealership:traffic", args=[traffic.pk])
     assert {n.recipient for n in Notification.objects.filter(url=url, read_at__isnull=True)} == {
         dealer.sidorov, dealer.kuznetsov}
-    sent.clear()
+    sent_events.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_take_traffic(dealer.sidorov, traffic)
     lost = Notification.objects.get(url=url, recipient=dealer.kuznetsov)
@@ -189,12 +178,11 @@ def test_the_rest_see_it_taken_their_notifications_say_who_took_it(dealer, clien
     assert lost.read_at is not None and lost.body == "Taken by Sergey Sidorov · Young man, went to the service"
     assert own.read_at is not None and own.body == "Young man, went to the service"
     # Each bell hears its new count (and an open panel reloads); the lists and cards hear "taken".
-    unread = {tuple(getattr(u, "pk", u) for u in users): payload["unread_count"]
-              for kind, payload, users, _roles in sent if kind == "notification.unread"}
+    unread = {tuple(e["users"]): e["payload"]["unread_count"] for e in sent_events if e["type"] == "notification.unread"}
     assert unread == {(dealer.kuznetsov.pk,): 0, (dealer.sidorov.pk,): 0}
-    taken = [e for e in sent if e[0] == "traffic.changed" and e[1]["change"] == "taken"]
-    assert len(taken) == 1 and dealer.kuznetsov.pk in taken[0][2]
-    assert taken[0][1]["taken_by_name"] == "Sergey Sidorov"
+    taken = [e for e in sent_events if e["type"] == "traffic.changed" and e["payload"]["change"] == "taken"]
+    assert len(taken) == 1 and dealer.kuznetsov.pk in taken[0]["users"]
+    assert taken[0]["payload"]["taken_by_name"] == "Sergey Sidorov"
     # The loser's "to process" list keeps the traffic, shown taken by the other; the bell says so too.
     loser = client_for(dealer.kuznetsov)
     page = loser.get(reverse("dealership:my_traffic")).content.decode()
@@ -214,6 +202,16 @@ def test_a_manager_linking_a_case_takes_it_and_settles_the_notifications(dealer,
     notes = Notification.objects.filter(url=reverse("dealership:traffic", args=[traffic.pk]))
     assert notes.count() == 2 and not notes.filter(read_at__isnull=True).exists()
     assert all(note.body.startswith("Taken by ") for note in notes)
+    assert AuditEntry.objects.filter(action="traffic.take", object_id=str(traffic.pk)).exists()
+
+
+def test_linking_a_case_in_a_campaign_nobody_may_see_is_refused(dealer, service, rental):
+    traffic = register(dealer, "repair_visit", contact=dealer.ivanov)
+    for campaign in (None, "not a number", 10**30, 999_999):
+        with pytest.raises(ValidationError, match="Choose a campaign"):
+            actions.do_link_case(dealer.manager, traffic, campaign=campaign)
+    traffic.refresh_from_db()
+    assert traffic.case_id is None and traffic.taken_by_id is None
 
 
 def test_notifications_are_written_in_each_recipients_language(dealer):

@@ -108,9 +108,10 @@ def test_a_repeated_delivery_is_one_message(lmtp, delivered):
     assert InboundMessage.objects.get().uid == delivery_uid(raw)
 
 
-def test_a_database_failure_answers_try_later_and_keeps_nothing(lmtp, delivered, monkeypatch):
+@pytest.mark.parametrize("failure", [OperationalError("the database is gone"), OSError(28, "No space left")])
+def test_a_storage_failure_answers_try_later_and_keeps_nothing(lmtp, delivered, monkeypatch, failure):
     def broken(*args, **kwargs):
-        raise OperationalError("the database is gone")
+        raise failure
 
     monkeypatch.setattr(ingest_module, "ingest", broken)
     raw = make_message("Broken car")
@@ -137,6 +138,19 @@ def test_smtp_delivery_refuses_strangers_and_oversized_mail_and_keeps_unreadable
         client.sendmail("anna@example.com", ["help@centrala.test"], b"\x00\x01 not an e-mail at all \xff")
     assert list(Case.objects.values_list("subject", flat=True)) == ["Fine"]
     assert InboundMessage.objects.filter(state=InboundState.QUARANTINED).count() == 1  # kept, with its error
+
+
+def test_a_database_gone_at_rcpt_is_a_temporary_failure_not_a_bounce(lmtp, delivered, monkeypatch):
+    from centrala.mail import listener
+
+    def gone(address):
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(listener, "mailbox_for", gone)
+    client = LMTPClient(lmtp.port)
+    assert client.command("MAIL FROM:<anna@example.com>").startswith("250")
+    assert client.command("RCPT TO:<help@centrala.test>").startswith("451")
+    client.close()
 
 
 def test_a_switched_off_mailbox_takes_nothing(smtp, delivered):

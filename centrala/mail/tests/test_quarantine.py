@@ -14,17 +14,6 @@ from .inbox import inbox, mail_media, make_message  # noqa: F401 - fixtures
 pytestmark = pytest.mark.dovecot
 
 
-@pytest.fixture
-def events(monkeypatch):
-    sent = []
-
-    def send_now(event_type, payload, *, users=(), teams=(), roles=()):
-        sent.append((event_type, payload, set(users), set(teams), set(roles)))
-
-    monkeypatch.setattr("centrala.realtime.publish.send_now", send_now)
-    return sent
-
-
 def test_failure_is_quarantined_and_retried_after_the_fix(inbox, dovecot, service, client_for, administrator, agent):
     Campaign.objects.filter(pk=service.pk).update(active=False)
     dovecot.append(make_message("Needs a campaign", "Body kept"))
@@ -70,20 +59,48 @@ def test_missing_raw_copy_is_a_clear_error(inbox, client_for, administrator):
     assert "stored copy of this message is missing" in response.content.decode()
 
 
-def test_events_for_new_and_continued_cases(inbox, dovecot, events, agent, service,
+def test_events_for_new_and_continued_cases(inbox, dovecot, sent_events, agent, service,
                                             django_capture_on_commit_callbacks):
     service.agents.add(agent)
     with django_capture_on_commit_callbacks(execute=True):
         dovecot.append(make_message("First", message_id="<one@customer.example>"))
         read_once(inbox)
     case = Case.objects.get()
-    assert [e[0] for e in events] == ["case.created"]
-    assert events[0][1]["case_id"] == case.pk and agent.pk in events[0][2]
-    events.clear()
+    assert [e["type"] for e in sent_events] == ["case.created"]
+    assert sent_events[0]["payload"]["case_id"] == case.pk and agent.pk in sent_events[0]["users"]
+    sent_events.clear()
     with django_capture_on_commit_callbacks(execute=True):
         dovecot.append(make_message("Re: First", "More", in_reply_to="<one@customer.example>"))
         read_once(inbox)
-    assert [e[0] for e in events] == ["activity.changed"]
-    payload = events[0][1]
+    assert [e["type"] for e in sent_events] == ["activity.changed"]
+    payload = sent_events[0]["payload"]
     assert payload["case_id"] == case.pk and payload["kind"] == "email" and payload["change"] == "created"
-    assert agent.pk in events[0][2]
+    assert agent.pk in sent_events[0]["users"]
+
+
+def test_what_a_failed_message_recorded_in_the_audit_trail_goes_with_it(inbox, dovecot, monkeypatch):
+    """In a group the audit entries are written together at the end: those of a message that
+    failed half-way (its case made, then rolled back) must not be among them."""
+    from centrala.audit.models import AuditEntry
+    from centrala.mail import ingest as ingest_module
+
+    real = ingest_module._activity
+
+    def fails_for_the_second(case, inbound, parsed, *args):
+        if parsed.subject == "Second":
+            raise RuntimeError("disk full")
+        return real(case, inbound, parsed, *args)
+
+    monkeypatch.setattr(ingest_module, "_activity", fails_for_the_second)
+    dovecot.append(make_message("First", sender="Anna <anna@example.com>"))
+    dovecot.append(make_message("Second", sender="Piotr <piotr@example.com>"))
+    assert read_once(inbox) == 2  # one group
+
+    first = Case.objects.get()
+    assert first.subject == "First"
+    assert InboundMessage.objects.get(subject="Second").state == InboundState.QUARANTINED
+    audited = set(AuditEntry.objects.values_list("action", "object_repr"))
+    assert ("case.create", str(first)) in audited and ("contact.create", "Anna") in audited
+    assert {action for action, _repr in audited} == {"case.create", "contact.create", "activity.create"}
+    assert AuditEntry.objects.filter(action="case.create").count() == 1
+    assert not AuditEntry.objects.filter(action="contact.create", object_repr="Piotr").exists()

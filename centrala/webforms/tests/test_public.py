@@ -14,11 +14,12 @@ GOOD = {"first_name": "Ewa", "email": "ewa@example.com", "phone": "601 222 333",
         "form.pickup_place": "Kraków", "form.pickup_at": "2026-12-01T09:00", "form.return_at": "2026-12-03T18:00"}
 
 
-def post_json(client, webform, data, origin=ORIGIN, **headers):
+def post_json(client, webform, data, origin=ORIGIN, remote_addr="127.0.0.1", **headers):
     if origin:
         headers["Origin"] = origin
     body = data if isinstance(data, (str, bytes)) else json.dumps(data)
-    return client.post(submit_url(webform), body, content_type="application/json", headers=headers)
+    return client.post(submit_url(webform), body, content_type="application/json", headers=headers,
+                       REMOTE_ADDR=remote_addr)
 
 
 def counts():
@@ -96,13 +97,31 @@ def test_too_many_submissions_from_one_visitor_are_refused(client, webform):
     assert counts() == before
 
 
+def test_each_visitor_has_their_own_limit_and_behind_the_proxy_its_address_counts(client, webform, settings):
+    for number in range(3):
+        assert post_json(client, webform, {**GOOD, "email": f"v{number}@example.com"},
+                         remote_addr="10.0.0.1").status_code == 201
+    assert post_json(client, webform, {**GOOD, "email": "v9@example.com"}, remote_addr="10.0.0.1").status_code == 429
+    assert post_json(client, webform, {**GOOD, "email": "w@example.com"}, remote_addr="10.0.0.2").status_code == 201
+    # Behind the TLS proxy every request comes from it: the address it appended is the visitor's,
+    # and what the client itself put before it is not believed.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for number in range(3):
+        assert post_json(client, webform, {**GOOD, "email": f"p{number}@example.com"}, remote_addr="10.9.9.9",
+                         **{"X-Forwarded-For": f"1.2.3.{number}, 192.0.2.7"}).status_code == 201
+    assert post_json(client, webform, {**GOOD, "email": "p9@example.com"}, remote_addr="10.9.9.9",
+                     **{"X-Forwarded-For": "192.0.2.7"}).status_code == 429
+    assert post_json(client, webform, {**GOOD, "email": "q@example.com"}, remote_addr="10.9.9.9",
+                     **{"X-Forwarded-For": "192.0.2.8"}).status_code == 201
+
+
 def test_the_whole_form_has_a_limit_too(client, webform):
     webform.per_ip_per_hour, webform.per_form_per_hour = 100, 2
     webform.save()
     for number in range(2):
         assert post_json(client, webform, {**GOOD, "email": f"a{number}@example.com"},
-                         REMOTE_ADDR=f"10.0.0.{number}").status_code == 201
-    assert post_json(client, webform, {**GOOD, "email": "b@example.com"}, REMOTE_ADDR="10.0.0.9").status_code == 429
+                         remote_addr=f"10.0.0.{number}").status_code == 201
+    assert post_json(client, webform, {**GOOD, "email": "b@example.com"}, remote_addr="10.0.0.9").status_code == 429
 
 
 def test_invalid_fields_are_refused_with_a_message_per_field(client, webform):

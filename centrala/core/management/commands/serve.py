@@ -51,18 +51,28 @@ class Command(BaseCommand):
     help = "Serve Centrala (uvicorn, HTTP and websockets) and run a task worker beside it."
 
     def _sweep_presence(self):
-        """Housekeeping beside the worker: idle users are signed out (see presence_sweep), and
-        bulk jobs and imports whose worker died are queued again (see jobs_sweep)."""
+        """Housekeeping beside the worker: idle users are signed out (see presence_sweep)."""
         from django.db import DatabaseError, close_old_connections
 
-        from centrala.core.management.commands.jobs_sweep import sweep as resume_stalled_work
         from centrala.presence.actions import sign_out_idle
 
         try:
             sign_out_idle()
-            resume_stalled_work()  # bulk jobs and imports whose worker died go on
         except DatabaseError as error:  # a busy database must not stop the server
             self.stderr.write(f"Presence sweep failed: {error}")
+        finally:
+            close_old_connections()
+
+    def _sweep_jobs(self):
+        """Work whose worker died: bulk jobs and imports go on, interrupted sends fail (jobs_sweep)."""
+        from django.db import close_old_connections
+
+        from centrala.core.management.commands.jobs_sweep import sweep
+
+        try:
+            sweep()
+        except Exception as error:  # noqa: BLE001 - e.g. the database or Redis restarting: next minute
+            self.stderr.write(f"Jobs sweep failed: {error}")
         finally:
             close_old_connections()
 
@@ -131,6 +141,7 @@ class Command(BaseCommand):
                 if not no_worker and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + 60
                     self._sweep_presence()
+                    self._sweep_jobs()
                 if not no_worker and time.monotonic() >= next_reminders:
                     next_reminders = time.monotonic() + REMINDER_SWEEP_SECONDS
                     self._sweep_reminders()
